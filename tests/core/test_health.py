@@ -1,0 +1,37 @@
+from sqlalchemy import inspect
+
+from server.migrations import heads
+from server.models import metadata
+
+
+def test_healthz_reports_database_ok(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_503_when_database_unreachable(tmp_path):
+    from server import create_app
+
+    app = create_app({"database_url": "postgresql://nobody@127.0.0.1:1/none", "data_dir": tmp_path,
+                      "exports_dir": tmp_path / "x", "secret_key": "s"})
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    assert resp.json["database"] == "unreachable"
+
+
+def test_migrations_have_a_single_head():
+    assert len(heads()) == 1
+
+
+def test_migrations_build_every_table_of_the_models(app):
+    engine = app.extensions["zoufang_engine"]
+    built = set(inspect(engine).get_table_names())
+    assert {t.name for t in metadata.sorted_tables} <= built
+    assert "alembic_version" in built
+
+
+def test_unknown_page_gives_chinese_404(client):
+    resp = client.get("/api/v1/no-such-thing")
+    assert resp.status_code == 404
+    assert resp.json["error"]["message"] == "找不到该页面或资源"

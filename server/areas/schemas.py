@@ -1,0 +1,122 @@
+"""Load schemas (input) and dump schemas (output) for areas."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+
+from server.areas.levels import level_label, normalise_level
+from server.errors import Invalid
+
+REQUIRED = {"required": "必填 / required", "null": "必填 / required"}
+
+
+def load(schema: Schema, data) -> dict:
+    """Validate input; a marshmallow error becomes Invalid (422) naming each field."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        details = [{"field": name, "message": "；".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs)}
+                   for name, msgs in exc.normalized_messages().items()]
+        raise Invalid("输入有误：" + "；".join(f"{d['field']}：{d['message']}" for d in details),
+                      "Invalid input", details=details, code="invalid_input") from exc
+
+
+def _blank_to_none(data: dict, *names: str) -> dict:
+    data = dict(data)
+    for name in names:
+        if isinstance(data.get(name), str) and not data[name].strip():
+            data[name] = None
+    return data
+
+
+def _known_level(value: str) -> None:
+    if normalise_level(value) is None:
+        raise ValidationError("未知层级，应为 县、乡镇、行政村 或 村民小组 / unknown level")
+
+
+class AreaCreateSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32), error_messages=REQUIRED)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100), error_messages=REQUIRED)
+    level = fields.String(required=True, error_messages=REQUIRED, validate=_known_level,
+                          metadata={"description": "county/township/village/group，或 县/乡镇/行政村/村民小组"})
+    parent_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+
+    @pre_load
+    def _clean(self, data, **_):
+        return _blank_to_none(data, "parent_code") if isinstance(data, dict) else data
+
+
+
+class AreaQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    level = fields.String(load_default=None, allow_none=True)
+    parent = fields.String(load_default=None, allow_none=True, metadata={"description": "上级区划代码：只列其直属下级"})
+
+    @pre_load
+    def _clean(self, data, **_):
+        return _blank_to_none(data, "level", "parent")
+
+
+class AreaImportFormSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    dry_run = fields.Boolean(load_default=False, error_messages={"invalid": "应为 true 或 false / must be true or false"})
+
+    @pre_load
+    def _clean(self, data, **_):
+        data = dict(data)
+        if isinstance(data.get("dry_run"), str):
+            data["dry_run"] = data["dry_run"].strip().lower() or "false"
+        return data
+
+
+class AreaStagedImportSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"), error_messages=REQUIRED)
+    filename = fields.String(load_default="areas.xlsx")
+
+
+class AreaSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+    level_label = fields.Function(lambda a: level_label(a.level))
+    parent_code = fields.Function(lambda a: a.parent.code if a.parent is not None else None)
+
+
+class AreaImportErrorSchema(Schema):
+    row = fields.Integer()
+    code = fields.String()
+    message = fields.String()
+    message_en = fields.String()
+
+
+class AreaImportCreatedSchema(Schema):
+    row = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+    parent_code = fields.String()
+
+
+class AreaImportUpdatedSchema(Schema):
+    row = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    old_name = fields.String()
+
+
+class AreaImportReportSchema(Schema):
+    rows = fields.Integer(metadata={"description": "表头以下的非空行数"})
+    created = fields.List(fields.Nested(AreaImportCreatedSchema))
+    updated = fields.List(fields.Nested(AreaImportUpdatedSchema))
+    unchanged = fields.Integer()
+    errors = fields.List(fields.Nested(AreaImportErrorSchema))
+    dry_run = fields.Boolean()

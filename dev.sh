@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-DEBIAN_PACKAGES=(python3-venv default-jre-headless)
+# java: ODK Validate; chromium: browser tests; fonts-noto-cjk: Chinese in screenshots and PDFs
+DEBIAN_PACKAGES=(python3-venv default-jre-headless chromium fonts-noto-cjk)
 
 ensure_debian() {
   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 0

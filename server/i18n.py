@@ -48,6 +48,9 @@ def init_app(app) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     app.config["BABEL_DEFAULT_LOCALE"] = "zh"
     babel.init_app(app, locale_selector=select_locale)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale  # base.html picks <html lang> and the switch link by it
 
     @app.after_request
     def _remember_lang(response):

@@ -36,7 +36,15 @@ def login_session(user: User) -> None:
 
 
 def api_user() -> User:
+    """The user of an API request.
+
+    API blueprints skip CSRF, so a request that changes something must carry a
+    bearer token; the browser session is accepted only for reading.
+    """
     user = current_user()
+    if user is not None and request.method not in ("GET", "HEAD", "OPTIONS") \
+            and not request.headers.get("Authorization", "").startswith("Bearer "):
+        user = None
     if user is None:
         raise Unauthenticated("需要有效的 API 令牌（Authorization: Bearer …）",
                               "A valid API token is required (Authorization: Bearer …)")
@@ -47,7 +55,22 @@ def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if current_user() is None:
-            return redirect(url_for("web.login", next=request.full_path))
+            target = request.full_path if request.query_string else request.path
+            return redirect(url_for("accounts.login", next=target))
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default`` (no open redirects)."""
+    from urllib.parse import urlsplit
+
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.accounts.models import User
+from server.areas.models import Area
 from server.db import Base, utcnow
 
 
@@ -26,3 +27,4 @@ class AuditEvent(Base):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
 
     actor: Mapped[User | None] = relationship()
+    area: Mapped[Area | None] = relationship(lazy="selectin")

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from server.accounts import permissions
+from server.areas.models import Area
 from server.audit.models import AuditEvent
 from server.db import get_session
 
@@ -34,10 +35,39 @@ def record_event(action: str, *, actor=None, actor_name: str | None = None, targ
     return event
 
 
+ACTION_LABELS = {
+    "login.success": ("登录成功", "logged in"),
+    "login.failure": ("登录失败", "failed login"),
+    "logout": ("退出登录", "logged out"),
+    "user.create": ("创建用户", "created user"),
+    "user.permissions": ("修改角色或区划", "changed role or areas"),
+    "user.password": ("修改密码", "changed password"),
+    "token.create": ("创建 API 令牌", "created API token"),
+    "token.revoke": ("吊销 API 令牌", "revoked API token"),
+    "area.create": ("创建区划", "created area"),
+    "area.import": ("导入区划", "imported areas"),
+    "form.upload": ("上传表单", "uploaded form"),
+    "form.publish": ("发布表单", "published form"),
+}
+
+
+def _scope_condition(actor):
+    """Events the actor may read: all of them for county-wide scopes, else those filed under an area in scope."""
+    if actor is permissions.SYSTEM or any(a.parent_id is None for a in actor.areas):
+        return true()
+    in_scope = select(Area.id).where(permissions.area_filter(actor, Area.path))
+    return AuditEvent.area_id.in_(in_scope)
+
+
 def list_events(*, actor, action: str | None = None, username: str | None = None,
-                since: datetime | None = None, until: datetime | None = None, limit: int = 200) -> list[AuditEvent]:
+                since: datetime | None = None, until: datetime | None = None, limit: int = 200,
+                offset: int = 0) -> list[AuditEvent]:
+    """Newest first. ``action`` matches a prefix ("login" → login.success and login.failure);
+    ``since``/``until`` are naive UTC, ``until`` exclusive. Events not filed under any area
+    (e.g. failed logins of unknown usernames) are shown only to county-wide admins."""
     permissions.require(actor, "audit.view")
-    q = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    q = (select(AuditEvent).where(_scope_condition(actor))
+         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset))
     if action:
         q = q.where(AuditEvent.action.startswith(action, autoescape=True))
     if username:

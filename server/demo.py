@@ -58,12 +58,13 @@ def load_demo() -> list[tuple[str, str, str]]:
 
 def _publish_shipped_forms() -> None:
     try:
-        from server.forms.service import publish_draft, upload_xlsform
+        from server.forms.service import assign_form, publish_draft, upload_xlsform
     except ImportError:  # forms domain not present
         return
     for path in sorted((ROOT / "forms" / "xlsform").glob("*.xls*")):
         form = upload_xlsform(path.read_bytes(), path.name, actor=SYSTEM, area_code=COUNTY[0])
         publish_draft(form.id, actor=SYSTEM)
+        assign_form(form.id, "cadre", COUNTY[0], actor=SYSTEM)
 
 
 @click.command("demo")

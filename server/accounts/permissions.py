@@ -62,6 +62,19 @@ def in_scope(user, area) -> bool:
     return any(area.path.startswith(own.path) for own in user.areas)
 
 
+def county_wide(user) -> bool:
+    """True for the shell and for users scoped to a whole county (a tree root)."""
+    return user is SYSTEM or any(a.parent_id is None for a in user.areas)
+
+
+def can_from_below(user, action: str, area) -> bool:
+    """Like ``can``, but an area above the user's own also counts: a township
+    account sees the county's forms without being allowed to change them."""
+    if not can(user, action):
+        return False
+    return in_scope(user, area) or any(area.contains(own) for own in user.areas)
+
+
 def can(user, action: str, area=None) -> bool:
     if action not in ACTIONS:
         raise KeyError(f"unknown action {action!r}")

@@ -18,9 +18,7 @@ __all__ = ["PARENT_LEVEL", "create_area", "get_area", "list_areas", "area_tree",
 
 def can_create_county(actor) -> bool:
     """A new county lies in nobody's scope: only the shell (SYSTEM) or a county-wide admin may add one."""
-    if actor is permissions.SYSTEM:
-        return True
-    return permissions.can(actor, "area.manage") and any(a.parent_id is None for a in actor.areas)
+    return permissions.can(actor, "area.manage") and permissions.county_wide(actor)
 
 
 def create_area(code: str, name: str, level: str, parent_code: str | None, *, actor) -> Area:

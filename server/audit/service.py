@@ -48,12 +48,15 @@ ACTION_LABELS = {
     "area.import": ("导入区划", "imported areas"),
     "form.upload": ("上传表单", "uploaded form"),
     "form.publish": ("发布表单", "published form"),
+    "form.state": ("修改表单状态", "changed form state"),
+    "form.assign": ("分配表单", "assigned form"),
+    "form.media": ("上传媒体文件", "uploaded media file"),
 }
 
 
 def _scope_condition(actor):
     """Events the actor may read: all of them for county-wide scopes, else those filed under an area in scope."""
-    if actor is permissions.SYSTEM or any(a.parent_id is None for a in actor.areas):
+    if permissions.county_wide(actor):
         return true()
     in_scope = select(Area.id).where(permissions.area_filter(actor, Area.path))
     return AuditEvent.area_id.in_(in_scope)

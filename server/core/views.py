@@ -41,10 +41,4 @@ def switch_lang(lang: str):
 
 @bp.app_context_processor
 def _template_helpers():
-    from flask import current_app
-
-    return {
-        "current_user": current_user,
-        "can_do": permissions.can,
-        "url_endpoints": lambda: current_app.view_functions.keys(),
-    }
+    return {"current_user": current_user, "can_do": permissions.can}

@@ -45,11 +45,7 @@ def _related_condition(actor):
 
 def can_view_form(actor, form: Form) -> bool:
     """Viewers see the forms of their areas and of the areas above them (the county's forms)."""
-    if not permissions.can(actor, "form.view"):
-        return False
-    if actor is permissions.SYSTEM or permissions.in_scope(actor, form.area):
-        return True
-    return any(form.area.contains(own) for own in actor.areas)
+    return permissions.can_from_below(actor, "form.view", form.area)
 
 
 def can_manage_form(actor, form: Form) -> bool:

@@ -46,3 +46,14 @@ def test_models_and_migrations_agree(app):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == []
+
+
+def test_home_page_in_chinese_and_english(client, make_user, login):
+    admin = make_user("admin", "C")
+    login(admin)
+    zh = client.get("/").get_data(as_text=True)
+    assert "审计日志" in zh and "县扶贫办管理员" in zh
+    en = client.get("/?lang=en").get_data(as_text=True)
+    assert "Audit log" in en and "County office administrator" in en and "审计日志" not in en
+    # the choice is remembered in a cookie
+    assert "Audit log" in client.get("/").get_data(as_text=True)

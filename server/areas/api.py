@@ -6,18 +6,11 @@ from flask import Blueprint, jsonify, request
 from server.accounts.auth import api_user
 from server.areas import importer, service
 from server.areas.schemas import (AreaCreateSchema, AreaQuerySchema, AreaSchema, AreaImportFormSchema,
-                                  AreaImportReportSchema, load)
+                                  AreaImportReportSchema)
 from server.db import unit_of_work
-from server.errors import BadRequest
+from server.inputs import load, uploaded_file
 
 bp = Blueprint("areas_api", __name__, url_prefix="/api/v1/areas")
-
-
-def uploaded_file() -> tuple[bytes, str]:
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadRequest("缺少上传文件（表单字段 file）", "No file uploaded (form field 'file')", code="no_file")
-    return upload.read(), upload.filename or ""
 
 
 @bp.get("")

@@ -4,29 +4,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from server.areas.levels import level_label, normalise_level
-from server.errors import Invalid
-
-REQUIRED = {"required": "必填 / required", "null": "必填 / required"}
-
-
-def load(schema: Schema, data) -> dict:
-    """Validate input; a marshmallow error becomes Invalid (422) naming each field."""
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        details = [{"field": name, "message": "；".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs)}
-                   for name, msgs in exc.normalized_messages().items()]
-        raise Invalid("输入有误：" + "；".join(f"{d['field']}：{d['message']}" for d in details),
-                      "Invalid input", details=details, code="invalid_input") from exc
-
-
-def _blank_to_none(data: dict, *names: str) -> dict:
-    data = dict(data)
-    for name in names:
-        if isinstance(data.get(name), str) and not data[name].strip():
-            data[name] = None
-    return data
-
+from server.inputs import REQUIRED, blank_to_none
 
 def _known_level(value: str) -> None:
     if normalise_level(value) is None:
@@ -45,7 +23,7 @@ class AreaCreateSchema(Schema):
 
     @pre_load
     def _clean(self, data, **_):
-        return _blank_to_none(data, "parent_code") if isinstance(data, dict) else data
+        return blank_to_none(data, "parent_code") if isinstance(data, dict) else data
 
 
 
@@ -58,7 +36,7 @@ class AreaQuerySchema(Schema):
 
     @pre_load
     def _clean(self, data, **_):
-        return _blank_to_none(data, "level", "parent")
+        return blank_to_none(data, "level", "parent")
 
 
 class AreaImportFormSchema(Schema):

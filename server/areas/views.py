@@ -11,7 +11,8 @@ from server.accounts.auth import current_user, login_required
 from server.areas import service
 from server.areas.levels import LEVEL_LABELS
 from server.areas.models import LEVELS
-from server.areas.schemas import AreaCreateSchema, AreaStagedImportSchema, load
+from server.areas.schemas import AreaCreateSchema, AreaStagedImportSchema
+from server.inputs import load
 from server.areas.template import template_xlsx
 from server.db import unit_of_work
 from server.errors import BadRequest, DomainError

@@ -7,19 +7,12 @@ from flask import Blueprint, jsonify, request, send_file
 
 from server.accounts.auth import api_user
 from server.db import unit_of_work
-from server.errors import BadRequest
+from server.inputs import load, uploaded_file
 from server.forms import service
 from server.forms.schemas import (AssignmentLoadSchema, AssignmentSchema, FormDetailSchema, FormSchema,
-                                  FormStateSchema, FormUploadSchema, MediaSchema, VersionDetailSchema, load)
+                                  FormStateSchema, FormUploadSchema, MediaSchema, VersionDetailSchema)
 
 bp = Blueprint("forms_api", __name__, url_prefix="/api/v1/forms")
-
-
-def _uploaded_file() -> tuple[bytes, str]:
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadRequest("缺少上传文件（表单字段 file）", "No file uploaded (form field 'file')", code="no_file")
-    return upload.read(), upload.filename or ""
 
 
 @bp.get("")
@@ -94,7 +87,7 @@ def upload_form():
     """
     actor = api_user()
     form_fields = load(FormUploadSchema(), request.form.to_dict())
-    data, filename = _uploaded_file()
+    data, filename = uploaded_file()
     with unit_of_work():
         form = service.upload_xlsform(data, filename, actor=actor, area_code=form_fields["area"])
         if form_fields["publish"]:
@@ -186,7 +179,7 @@ def upload_media(form_id: str):
           description: file too large
     """
     actor = api_user()
-    data, filename = _uploaded_file()
+    data, filename = uploaded_file()
     with unit_of_work():
         return jsonify(MediaSchema().dump(service.upload_media(form_id, filename, data, actor=actor))), 201
 

@@ -1,33 +1,11 @@
 """Load schemas (input) and dump schemas (output) for forms."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from server.accounts.models import ROLES
-from server.errors import Invalid
+from server.inputs import REQUIRED, blank_to_none
 from server.forms.models import FORM_STATE_LABELS, FORM_STATES
-
-REQUIRED = {"required": "必填 / required", "null": "必填 / required"}
-
-
-def load(schema: Schema, data) -> dict:
-    """Validate input; a marshmallow error becomes Invalid (422) naming each field."""
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        details = [{"field": name, "message": "；".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs)}
-                   for name, msgs in exc.normalized_messages().items()]
-        raise Invalid("输入有误：" + "；".join(f"{d['field']}：{d['message']}" for d in details),
-                      "Invalid input", details=details, code="invalid_input") from exc
-
-
-def _blank_to_none(data, *names):
-    data = dict(data) if isinstance(data, dict) else data
-    for name in names:
-        if isinstance(data, dict) and isinstance(data.get(name), str) and not data[name].strip():
-            data[name] = None
-    return data
-
 
 class FormUploadSchema(Schema):
     """The non-file fields of an XLSForm upload (multipart)."""
@@ -42,7 +20,7 @@ class FormUploadSchema(Schema):
 
     @pre_load
     def _clean(self, data, **_):
-        data = _blank_to_none(data, "area")
+        data = blank_to_none(data, "area")
         if isinstance(data.get("publish"), str):
             data["publish"] = data["publish"].strip().lower() or "false"
         return data

@@ -10,20 +10,15 @@ from server.accounts import permissions
 from server.accounts.auth import current_user, login_required
 from server.accounts.models import ROLE_LABELS, ROLES
 from server.db import unit_of_work
-from server.errors import BadRequest, DomainError
+from server.errors import DomainError
 from server.forms import service
 from server.forms.models import FORM_STATE_LABELS, FORM_STATES
-from server.forms.schemas import AssignmentLoadSchema, FormStateSchema, FormUploadSchema, load
+from server.forms.schemas import AssignmentLoadSchema, FormStateSchema, FormUploadSchema
+
+from server.inputs import load, uploaded_file
 
 bp = Blueprint("forms", __name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _file() -> tuple[bytes, str]:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise BadRequest("请选择要上传的文件", "Choose a file to upload", code="no_file")
-    return upload.read(), upload.filename
 
 
 @bp.get("/forms")
@@ -58,7 +53,7 @@ def upload():
     user = current_user()
     try:
         fields = load(FormUploadSchema(), request.form.to_dict())
-        data, filename = _file()
+        data, filename = uploaded_file()
         with unit_of_work():
             form = service.upload_xlsform(data, filename, actor=user, area_code=fields["area"])
             if fields["publish"]:
@@ -112,7 +107,7 @@ def publish(form_id: str):
 @login_required
 def upload_media(form_id: str):
     def run():
-        data, filename = _file()
+        data, filename = uploaded_file()
         service.upload_media(form_id, filename, data, actor=current_user())
 
     return _act(form_id, run, _("媒体文件已上传"))

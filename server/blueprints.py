@@ -19,6 +19,8 @@ API_BLUEPRINTS = [
     ("server.areas.api", "bp"),
     ("server.forms.api", "bp"),
     ("server.audit.api", "bp"),
+    # OpenRosa (ODK Collect): authenticated by path token or HTTP Basic, no cookies, no CSRF
+    ("server.openrosa.views", "bp"),
 ]
 
 

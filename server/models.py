@@ -1,5 +1,5 @@
 """Import every model so the metadata is complete (Alembic, tests)."""
-from server.accounts.models import ApiToken, User, UserArea  # noqa: F401
+from server.accounts.models import ApiToken, PhoneToken, User, UserArea  # noqa: F401
 from server.areas.models import Area  # noqa: F401
 from server.audit.models import AuditEvent  # noqa: F401
 from server.db import Base

@@ -62,3 +62,21 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+
+
+class PhoneToken(Base):
+    """A cadre's phone identity: the secret in the Collect server URL (/key/<token>/).
+
+    Kept readable (not hashed) because the QR code must be shown again when a
+    cadre changes phones; revoking it locks that phone out at its next request.
+    """
+
+    __tablename__ = "phone_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()

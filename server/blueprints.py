@@ -9,6 +9,7 @@ from server.extensions import csrf
 UI_BLUEPRINTS = [
     ("server.core.views", "bp"),
     ("server.accounts.views", "bp"),
+    ("server.accounts.phone_views", "bp"),
     ("server.areas.views", "bp"),
     ("server.forms.views", "bp"),
     ("server.audit.views", "bp"),

@@ -15,11 +15,12 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from server.errors import DomainError
 
-# (module, attribute) of each domain's click group
+# (module, attribute) of each domain's click group (or a single command)
 CLI_GROUPS = [
     ("server.accounts.cli", "user"),
     ("server.areas.cli", "area"),
     ("server.forms.cli", "form"),
+    ("server.accounts.phone_cli", "phone_url"),
 ]
 
 

@@ -33,6 +33,8 @@ class Config:
     xlsform_max_unpacked: int = 200 * 1024 * 1024
     media_max_bytes: int = 50 * 1024 * 1024
     import_max_bytes: int = 20 * 1024 * 1024
+    # Largest submission POST (instance + attachments), advertised to Collect, which splits above it.
+    submission_max_bytes: int = 100 * 1024 * 1024
     # "auto": run ODK Validate when java is on PATH; "on": require it; "off": never.
     odk_validate: str = "auto"
     login_rate_limit: str = "5 per minute"
@@ -56,6 +58,9 @@ class Config:
         )
         if "ZOUFANG_XLSFORM_MAX_BYTES" in env:
             cfg = replace(cfg, xlsform_max_bytes=_int("ZOUFANG_XLSFORM_MAX_BYTES", env["ZOUFANG_XLSFORM_MAX_BYTES"]))
+        if "ZOUFANG_SUBMISSION_MAX_BYTES" in env:
+            cfg = replace(cfg, submission_max_bytes=_int("ZOUFANG_SUBMISSION_MAX_BYTES",
+                                                         env["ZOUFANG_SUBMISSION_MAX_BYTES"]))
         return cfg
 
     def with_overrides(self, overrides: dict | None) -> "Config":
@@ -82,6 +87,8 @@ class Config:
             )
         if cfg.odk_validate not in ("auto", "on", "off"):
             raise ConfigError("ZOUFANG_ODK_VALIDATE 必须是 auto、on 或 off / must be auto, on or off")
+        if cfg.submission_max_bytes < 1024 * 1024:
+            raise ConfigError("ZOUFANG_SUBMISSION_MAX_BYTES 至少 1 MB / must be at least 1 MB")
         if cfg.redis_url and not cfg.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError("REDIS_URL 必须以 redis:// 开头 / REDIS_URL must start with redis://")
         if not cfg.secret_key:

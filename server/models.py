@@ -4,5 +4,6 @@ from server.areas.models import Area  # noqa: F401
 from server.audit.models import AuditEvent  # noqa: F401
 from server.db import Base
 from server.forms.models import Form, FormAssignment, FormMedia, FormVersion  # noqa: F401
+from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion  # noqa: F401
 
 metadata = Base.metadata

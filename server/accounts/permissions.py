@@ -21,6 +21,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "form.manage": frozenset({"admin", "designer"}),
     "form.assign": frozenset({"admin", "designer"}),
     "form.receive": frozenset({"cadre"}),
+    "submission.submit": frozenset({"cadre"}),
     "audit.view": frozenset({"admin"}),
 }
 
@@ -34,6 +35,7 @@ ACTION_LABELS = {
     "form.manage": ("上传和发布表单", "upload and publish forms"),
     "form.assign": ("分配表单", "assign forms"),
     "form.receive": ("接收表单", "receive forms"),
+    "submission.submit": ("提交走访记录", "send submissions"),
     "audit.view": ("查看审计日志", "view the audit log"),
 }
 

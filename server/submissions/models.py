@@ -1,0 +1,99 @@
+"""A submission (one visit), every version of it (edits via deprecatedID) and their attachments.
+
+``Submission`` is the visit as it stands now; ``SubmissionVersion`` keeps every
+XML ever accepted for it, the first one and each edit, so nothing is overwritten.
+Uniqueness of an instanceID within a form is a database constraint on both tables:
+two POSTs racing on two workers cannot create two submissions.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.db import Base, utcnow
+
+SUBMISSION_STATES = ("received",)
+
+
+class Submission(Base):
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("form_id", "instance_id", name="uq_submission_form_id_instance_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("form.id"))  # indexed by the unique constraint
+    # The instanceID the visit was first sent under; edits keep it (their own IDs are on the versions).
+    instance_id: Mapped[str] = mapped_column(String(255))
+    # The current version, copied here so lists need no join.
+    current_instance_id: Mapped[str] = mapped_column(String(255))
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id"))
+    xml_sha256: Mapped[str] = mapped_column(String(64))
+    instance_name: Mapped[str | None] = mapped_column(String(255))
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default="received")
+    # True while an attachment the instance expects has not arrived (split uploads, lost files).
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    version_count: Mapped[int] = mapped_column(Integer, default=1)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    versions: Mapped[list["SubmissionVersion"]] = relationship(
+        back_populates="submission", order_by="SubmissionVersion.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current(self) -> "SubmissionVersion":
+        return self.versions[-1]
+
+
+class SubmissionVersion(Base):
+    """One XML accepted for a submission: the original, or an edit that replaced ``deprecated_id``."""
+
+    __tablename__ = "submission_version"
+    __table_args__ = (UniqueConstraint("form_id", "instance_id", name="uq_submission_version_form_id_instance_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("form.id"))
+    instance_id: Mapped[str] = mapped_column(String(255))
+    deprecated_id: Mapped[str | None] = mapped_column(String(255))
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id"))
+    xml_sha256: Mapped[str] = mapped_column(String(64))
+    xml_size: Mapped[int] = mapped_column(BigInteger)
+    instance_name: Mapped[str | None] = mapped_column(String(255))
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    device_id: Mapped[str | None] = mapped_column(String(255))
+    # File names the instance's binary questions (photos, signatures…) refer to.
+    expected_attachments: Mapped[list] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="versions")
+    attachments: Mapped[list["SubmissionAttachment"]] = relationship(
+        back_populates="version", order_by="SubmissionAttachment.name", cascade="all, delete-orphan"
+    )
+
+    @property
+    def present_attachments(self) -> list[str]:
+        return [a.name for a in self.attachments]
+
+    @property
+    def missing_attachments(self) -> list[str]:
+        present = set(self.present_attachments)
+        return [name for name in self.expected_attachments if name not in present]
+
+
+class SubmissionAttachment(Base):
+    __tablename__ = "submission_attachment"
+    __table_args__ = (UniqueConstraint("version_id", "name", name="uq_submission_attachment_version_id_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("submission_version.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    version: Mapped[SubmissionVersion] = relationship(back_populates="attachments")

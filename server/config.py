@@ -35,6 +35,8 @@ class Config:
     import_max_bytes: int = 20 * 1024 * 1024
     # Largest submission POST (instance + attachments), advertised to Collect, which splits above it.
     submission_max_bytes: int = 100 * 1024 * 1024
+    # Seconds a submission upload may go without sending a byte before it is answered 408.
+    body_timeout: int = 30
     # "auto": run ODK Validate when java is on PATH; "on": require it; "off": never.
     odk_validate: str = "auto"
     login_rate_limit: str = "5 per minute"
@@ -61,6 +63,8 @@ class Config:
         if "ZOUFANG_SUBMISSION_MAX_BYTES" in env:
             cfg = replace(cfg, submission_max_bytes=_int("ZOUFANG_SUBMISSION_MAX_BYTES",
                                                          env["ZOUFANG_SUBMISSION_MAX_BYTES"]))
+        if "ZOUFANG_BODY_TIMEOUT" in env:
+            cfg = replace(cfg, body_timeout=_int("ZOUFANG_BODY_TIMEOUT", env["ZOUFANG_BODY_TIMEOUT"]))
         return cfg
 
     def with_overrides(self, overrides: dict | None) -> "Config":
@@ -89,6 +93,8 @@ class Config:
             raise ConfigError("ZOUFANG_ODK_VALIDATE 必须是 auto、on 或 off / must be auto, on or off")
         if cfg.submission_max_bytes < 1024 * 1024:
             raise ConfigError("ZOUFANG_SUBMISSION_MAX_BYTES 至少 1 MB / must be at least 1 MB")
+        if cfg.body_timeout < 1:
+            raise ConfigError("ZOUFANG_BODY_TIMEOUT 至少 1 秒 / must be at least 1 second")
         if cfg.redis_url and not cfg.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError("REDIS_URL 必须以 redis:// 开头 / REDIS_URL must start with redis://")
         if not cfg.secret_key:

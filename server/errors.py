@@ -68,6 +68,14 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class RequestTimeout(DomainError):
+    """The client stopped sending the request body."""
+
+    exit_code = 1
+    status = 408
+    code = "request_timeout"
+
+
 class TooLarge(DomainError):
     exit_code = 7
     status = 413

@@ -65,7 +65,8 @@ def submission(token=None):
     user = phone_user()  # before reading the body: a stranger's upload is not read at all
     if request.method == "HEAD":
         return Response(status=204)
-    with read_submission(request.environ, max_bytes=_limit()) as upload:
+    body_timeout = current_app.config["ZOUFANG"].body_timeout
+    with read_submission(request.environ, max_bytes=_limit(), body_timeout=body_timeout) as upload:
         result = _ingest(upload, user, request.args.get("deviceID"))
     status = 202 if result.status == DUPLICATE else 201
     return openrosa_message(_message(result), status=status, nature="submit_success")

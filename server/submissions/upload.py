@@ -6,10 +6,15 @@ stored, so a truncated or oversize body leaves nothing behind.
 
 - a body over ``max_bytes`` → 413 (``TooLarge``), whether or not it declared its length;
 - more than ``max_parts`` parts → 400; a truncated or malformed body → 400;
-- no ``xml_submission_file`` part → 400; an instance over ``MAX_XML_BYTES`` → 413.
+- no ``xml_submission_file`` part → 400; an instance over ``MAX_XML_BYTES`` → 413;
+- a client that stops sending for ``body_timeout`` seconds → 408 (``RequestTimeout``), instead of
+  holding a gunicorn sync worker until its own --timeout kills it. The timeout is set on the
+  connection's socket (``gunicorn.socket``, or ``werkzeug.socket`` under the dev server) while the
+  body is read; like nginx's ``client_body_timeout`` it bounds the wait between two reads.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -19,7 +24,7 @@ from werkzeug.formparser import MultiPartParser
 from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_content_length, get_input_stream
 
-from server.errors import BadRequest, TooLarge
+from server.errors import BadRequest, RequestTimeout, TooLarge
 from server.uploads import human_mb
 
 XML_PART = "xml_submission_file"
@@ -60,8 +65,48 @@ def too_large(limit: int) -> TooLarge:
                     f"Submission too large; the limit is {human_mb(limit)}", code="submission_too_large")
 
 
+def body_timed_out(seconds: float) -> RequestTimeout:
+    return RequestTimeout(f"上传中断：{seconds:g} 秒内没有收到数据，请在网络较好时重新发送",
+                          f"No data received for {seconds:g} s; send the submission again", code="body_timeout")
+
+
 class _BodyTooLarge(Exception):
     pass
+
+
+class _BodyTimeout(Exception):
+    """Not an OSError, so Werkzeug's LimitedStream does not turn it into ClientDisconnected."""
+
+
+class _TimedInput:
+    """``wsgi.input`` over a socket with a timeout: a read that times out raises ``_BodyTimeout``."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except TimeoutError as exc:
+            raise _BodyTimeout() from exc
+
+
+@contextmanager
+def _socket_timeout(environ, seconds: float | None):
+    """Every recv() on the connection waits at most ``seconds`` while the body is read; restored after."""
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    if sock is None or not seconds:
+        yield environ
+        return
+    previous = sock.gettimeout()
+    sock.settimeout(seconds)
+    try:
+        yield {**environ, "wsgi.input": _TimedInput(environ["wsgi.input"])}
+    finally:
+        try:
+            sock.settimeout(previous)
+        except OSError:  # the connection is already gone
+            pass
 
 
 class _Body:
@@ -77,7 +122,7 @@ class _Body:
             raise _BodyTooLarge() from exc
 
 
-def _parse(environ, max_bytes: int, max_parts: int):
+def _parse(environ, max_bytes: int, max_parts: int, body_timeout: float | None):
     mimetype, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
     if mimetype != "multipart/form-data" or not options.get("boundary"):
         raise BadRequest("提交格式不正确：需要 multipart/form-data", "A submission must be multipart/form-data",
@@ -85,10 +130,13 @@ def _parse(environ, max_bytes: int, max_parts: int):
     length = get_content_length(environ)
     if length is not None and length > max_bytes:
         raise too_large(max_bytes)
-    body = _Body(get_input_stream(environ, max_content_length=max_bytes))
     parser = MultiPartParser(max_form_memory_size=MAX_FIELD_BYTES, max_form_parts=max_parts)
     try:
-        return parser.parse(body, options["boundary"].encode("latin-1"), length)
+        with _socket_timeout(environ, body_timeout) as timed_environ:
+            body = _Body(get_input_stream(timed_environ, max_content_length=max_bytes))
+            return parser.parse(body, options["boundary"].encode("latin-1"), length)
+    except _BodyTimeout as exc:
+        raise body_timed_out(body_timeout) from exc
     except _BodyTooLarge as exc:
         raise too_large(max_bytes) from exc
     except RequestEntityTooLarge as exc:  # the parser's own limits: part count or a huge plain field
@@ -99,9 +147,10 @@ def _parse(environ, max_bytes: int, max_parts: int):
                          code="bad_multipart") from exc
 
 
-def read_submission(environ, *, max_bytes: int, max_parts: int = MAX_PARTS) -> SubmissionUpload:
+def read_submission(environ, *, max_bytes: int, max_parts: int = MAX_PARTS,
+                    body_timeout: float | None = None) -> SubmissionUpload:
     """The instance XML (bytes) and the attachment parts of a submission request body."""
-    form, files = _parse(environ, max_bytes, max_parts)
+    form, files = _parse(environ, max_bytes, max_parts, body_timeout)
     all_files = [f for _, f in files.items(multi=True)]
     try:
         xml_file = files.get(XML_PART)

@@ -12,6 +12,7 @@ UI_BLUEPRINTS = [
     ("server.accounts.phone_views", "bp"),
     ("server.areas.views", "bp"),
     ("server.forms.views", "bp"),
+    ("server.submissions.views", "bp"),
     ("server.audit.views", "bp"),
 ]
 API_BLUEPRINTS = [
@@ -19,6 +20,7 @@ API_BLUEPRINTS = [
     ("server.accounts.api", "bp"),
     ("server.areas.api", "bp"),
     ("server.forms.api", "bp"),
+    ("server.submissions.api", "bp"),
     ("server.audit.api", "bp"),
     # OpenRosa (ODK Collect): authenticated by path token or HTTP Basic, no cookies, no CSRF
     ("server.openrosa.views", "bp"),

@@ -22,6 +22,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "form.assign": frozenset({"admin", "designer"}),
     "form.receive": frozenset({"cadre"}),
     "submission.submit": frozenset({"cadre"}),
+    "submission.view": frozenset({"admin", "township", "supervisor", "cadre"}),
     "audit.view": frozenset({"admin"}),
 }
 
@@ -36,6 +37,7 @@ ACTION_LABELS = {
     "form.assign": ("分配表单", "assign forms"),
     "form.receive": ("接收表单", "receive forms"),
     "submission.submit": ("提交走访记录", "send submissions"),
+    "submission.view": ("查看走访记录", "view submissions"),
     "audit.view": ("查看审计日志", "view the audit log"),
 }
 

@@ -12,9 +12,13 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.accounts.models import User
+from server.areas.models import Area
 from server.db import Base, utcnow
+from server.forms.models import Form, FormVersion
 
 SUBMISSION_STATES = ("received",)
+SUBMISSION_STATE_LABELS = {"received": "已接收"}
 
 
 class Submission(Base):
@@ -32,6 +36,9 @@ class Submission(Base):
     instance_name: Mapped[str | None] = mapped_column(String(255))
     submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     device_id: Mapped[str | None] = mapped_column(String(255))
+    # The area the visit belongs to, which decides who may see it: the submitting cadre's area
+    # (the lowest area containing all of them) until visits are linked to households.
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default="received")
     # True while an attachment the instance expects has not arrived (split uploads, lost files).
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -39,6 +46,10 @@ class Submission(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    area: Mapped[Area | None] = relationship()
+    form: Mapped[Form] = relationship()
+    form_version: Mapped[FormVersion] = relationship()
+    submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id])
     versions: Mapped[list["SubmissionVersion"]] = relationship(
         back_populates="submission", order_by="SubmissionVersion.id", cascade="all, delete-orphan"
     )

@@ -132,6 +132,20 @@ def _make_current(sub: Submission, version: SubmissionVersion) -> None:
     sub.submitter_id, sub.device_id, sub.updated_at = version.submitter_id, version.device_id, version.received_at
 
 
+def visit_area_id(actor) -> int | None:
+    """The area a cadre's visit belongs to: their one area, or the lowest area containing all of them."""
+    paths = [a.path.strip("/").split("/") for a in getattr(actor, "areas", [])]
+    if not paths:
+        return None
+    common = paths[0]
+    for p in paths[1:]:
+        n = 0
+        while n < min(len(common), len(p)) and common[n] == p[n]:
+            n += 1
+        common = common[:n]
+    return int(common[-1]) if common else None
+
+
 def _is_unique_violation(exc: IntegrityError) -> bool:
     orig = exc.orig
     return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
@@ -183,7 +197,7 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
         status = EDITED
     else:  # new — also an edit whose original never reached us: keep it rather than lose it
         sub = Submission(form_id=form.id, instance_id=inst.instance_id, received_at=version.received_at,
-                         state="received", version_count=1)
+                         state="received", version_count=1, area_id=visit_area_id(actor))
         sub.versions.append(version)
         get_session().add(sub)
         status = CREATED

@@ -26,11 +26,13 @@ def upgrade() -> None:
     sa.Column('instance_name', sa.String(length=255), nullable=True),
     sa.Column('submitter_id', sa.Integer(), nullable=True),
     sa.Column('device_id', sa.String(length=255), nullable=True),
+    sa.Column('area_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('incomplete', sa.Boolean(), nullable=False),
     sa.Column('version_count', sa.Integer(), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_submission_area_id_area')),
     sa.ForeignKeyConstraint(['form_id'], ['form.id'], name=op.f('fk_submission_form_id_form')),
     sa.ForeignKeyConstraint(['form_version_id'], ['form_version.id'], name=op.f('fk_submission_form_version_id_form_version')),
     sa.ForeignKeyConstraint(['submitter_id'], ['user_account.id'], name=op.f('fk_submission_submitter_id_user_account'), ondelete='SET NULL'),
@@ -38,6 +40,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('form_id', 'instance_id', name='uq_submission_form_id_instance_id')
     )
     with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_area_id'), ['area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_submitter_id'), ['submitter_id'], unique=False)
 
@@ -96,6 +99,7 @@ def downgrade() -> None:
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_submission_submitter_id'))
         batch_op.drop_index(batch_op.f('ix_submission_received_at'))
+        batch_op.drop_index(batch_op.f('ix_submission_area_id'))
 
     op.drop_table('submission')
     # ### end Alembic commands ###

@@ -88,6 +88,14 @@ class UnsupportedType(DomainError):
     code = "unsupported_type"
 
 
+class StorageUnavailable(DomainError):
+    """The blob store (e.g. S3) could not be reached or refused the request; worth retrying later."""
+
+    exit_code = 10
+    status = 503
+    code = "storage_unavailable"
+
+
 HTTP_MESSAGES = {
     400: ("请求格式不正确", "Bad request"),
     401: ("请先登录", "Please log in"),

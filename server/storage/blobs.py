@@ -1,91 +1,47 @@
-"""Content-addressed blob store (sha256) on local disk.
+"""The blob store the app uses, chosen by STORAGE_URL.
 
-Writes go to a temporary file in the same directory, are fsync'd, then renamed
-into place and the directory fsync'd: a blob that ``put`` returned is durable.
+- empty: ``<data dir>/blobs`` on local disk
+- ``file:///path``: local disk at that folder
+- ``s3://bucket[/prefix]?endpoint=http://host:port&region=…``: an S3-compatible
+  bucket, credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; the bucket
+  is checked at start-up.
+
+Both stores are content-addressed by sha256 and offer the same methods:
+``exists``, ``put_bytes``, ``put_stream`` → (sha256, size), ``read_bytes``, ``open``.
 """
 from __future__ import annotations
 
-import hashlib
-import io
-import os
-import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING
 
-CHUNK = 1024 * 1024
+from server.config import ConfigError
+from server.storage.local import LocalBlobStore
+
+if TYPE_CHECKING:
+    from server.storage.s3 import S3BlobStore
+
+    BlobStore = LocalBlobStore | S3BlobStore
 
 
-class LocalBlobStore:
-    def __init__(self, root: Path):
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+def store_from_config(cfg) -> "BlobStore":
+    url = cfg.storage_url
+    if not url:
+        return LocalBlobStore(Path(cfg.data_dir) / "blobs")
+    if url.startswith("file://"):
+        return LocalBlobStore(Path(url[len("file://"):]))
+    if url.startswith("s3://"):
+        from server.storage.s3 import S3BlobStore  # boto3 is imported only when S3 is used
 
-    def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
-
-    def exists(self, sha256: str) -> bool:
-        return self.path(sha256).exists()
-
-    def put_bytes(self, data: bytes) -> str:
-        sha = hashlib.sha256(data).hexdigest()
-        if not self.exists(sha):
-            self.put_stream(io.BytesIO(data))
-        return sha
-
-    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
-        """Copy a stream into the store; returns (sha256, size)."""
-        tmp_dir = self.root / "tmp"
-        tmp_dir.mkdir(exist_ok=True)
-        h = hashlib.sha256()
-        size = 0
-        fd, tmp = tempfile.mkstemp(dir=tmp_dir)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    h.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            sha = h.hexdigest()
-            self._place(Path(tmp), sha)
-            return sha, size
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-    def read_bytes(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
-
-    def open(self, sha256: str) -> BinaryIO:
-        return self.path(sha256).open("rb")
-
-    def _place(self, tmp: Path, sha: str) -> None:
-        dest = self.path(sha)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists():
-            return
-        os.replace(tmp, dest)
-        dir_fd = os.open(dest.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        return S3BlobStore.from_url(url, spool_dir=Path(cfg.data_dir) / "tmp")
+    raise ConfigError(f"STORAGE_URL 只支持 file:// 或 s3://，而不是 {url!r} / "
+                      f"STORAGE_URL must be file:///path or s3://bucket/prefix?endpoint=…, not {url!r}")
 
 
 def init_app(app) -> None:
-    cfg = app.config["ZOUFANG"]
-    if cfg.storage_url and not cfg.storage_url.startswith("file://"):
-        from server.config import ConfigError
-
-        raise ConfigError("STORAGE_URL 目前只支持 file:// / only file:// storage is supported so far")
-    root = Path(cfg.storage_url[len("file://"):]) if cfg.storage_url else Path(cfg.data_dir) / "blobs"
-    app.extensions["zoufang_blobs"] = LocalBlobStore(root)
+    app.extensions["zoufang_blobs"] = store_from_config(app.config["ZOUFANG"])
 
 
-def get_store() -> LocalBlobStore:
+def get_store() -> "BlobStore":
     from flask import current_app
 
     return current_app.extensions["zoufang_blobs"]

@@ -10,6 +10,7 @@ from server.config import ROOT, Config
 
 def create_app(overrides: dict | None = None) -> Flask:
     """config → extensions → blueprints → errors → CLI."""
+    import server.models  # noqa: F401  every mapper known before the first query, whatever a worker imports
     cfg = Config.from_env().with_overrides(overrides).finalised()
     Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
     Path(cfg.exports_dir).mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,9 @@
 """``zoufang demo``: a demo county to try the server with.
 
 Loads 1 county, 2 townships, 6 villages with 2 villager groups each, a user of
-every role, and the shipped forms from ``forms/xlsform/`` (published). Households
-arrive with the households issue. Safe to run twice: it does nothing when the
-county is already there.
+every role, 204 households with members (each demo cadre responsible for 20 in
+their village), and the shipped forms from ``forms/xlsform/`` (published). Safe to
+run twice: it does nothing when the county is already there.
 """
 from __future__ import annotations
 
@@ -52,6 +52,9 @@ def load_demo() -> list[tuple[str, str, str]]:
     for username, name, role, areas in USERS:
         create_user(username, DEMO_PASSWORD, role, areas, actor=SYSTEM, display_name=name)
         logins.append((username, DEMO_PASSWORD, role))
+    from server.households.demo import load_demo_households
+
+    load_demo_households({areas[0]: username for username, _, role, areas in USERS if role == "cadre"})
     _publish_shipped_forms()
     return logins
 

@@ -23,6 +23,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "form.receive": frozenset({"cadre"}),
     "submission.submit": frozenset({"cadre"}),
     "submission.view": frozenset({"admin", "township", "supervisor", "cadre"}),
+    "household.view": frozenset({"admin", "township", "supervisor", "cadre"}),
+    "household.manage": frozenset({"admin", "township"}),
+    "household.assign": frozenset({"admin", "township"}),
+    "household.view_id_number": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
 }
 
@@ -38,6 +42,10 @@ ACTION_LABELS = {
     "form.receive": ("接收表单", "receive forms"),
     "submission.submit": ("提交走访记录", "send submissions"),
     "submission.view": ("查看走访记录", "view submissions"),
+    "household.view": ("查看农户", "view households"),
+    "household.manage": ("导入和修改农户", "import and edit households"),
+    "household.assign": ("分配帮扶干部", "assign cadres to households"),
+    "household.view_id_number": ("查看完整身份证号", "see full ID numbers"),
     "audit.view": ("查看审计日志", "view the audit log"),
 }
 

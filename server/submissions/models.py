@@ -16,6 +16,7 @@ from server.accounts.models import User
 from server.areas.models import Area
 from server.db import Base, utcnow
 from server.forms.models import Form, FormVersion
+from server.households.models import Household
 
 SUBMISSION_STATES = ("received",)
 SUBMISSION_STATE_LABELS = {"received": "已接收"}
@@ -39,6 +40,10 @@ class Submission(Base):
     # The area the visit belongs to, which decides who may see it: the submitting cadre's area
     # (the lowest area containing all of them) until visits are linked to households.
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    # The household the visit is about (household-bound forms), and why a person should look at the link:
+    # "unknown_household" (no such code) or "not_assigned" (the cadre is not responsible for it).
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"), index=True)
+    household_flag: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default="received")
     # True while an attachment the instance expects has not arrived (split uploads, lost files).
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -49,6 +54,7 @@ class Submission(Base):
     area: Mapped[Area | None] = relationship()
     form: Mapped[Form] = relationship()
     form_version: Mapped[FormVersion] = relationship()
+    household: Mapped[Household | None] = relationship()
     submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id])
     versions: Mapped[list["SubmissionVersion"]] = relationship(
         back_populates="submission", order_by="SubmissionVersion.id", cascade="all, delete-orphan"

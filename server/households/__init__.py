@@ -1,0 +1,1 @@
+"""Households: registry, members, category history, cadre assignments, import, entity lists, household file."""

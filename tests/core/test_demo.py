@@ -1,0 +1,37 @@
+"""``zoufang demo``: the demo county with every role, about 200 households and the shipped forms published."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from server.accounts.models import ROLES, User
+from server.areas.models import Area
+from server.db import get_session
+from server.forms.models import Form
+from server.households.assignments import cadre_households
+from server.households.idcard import check_id_number
+from server.households.models import Household, Member
+
+
+def test_demo_loads_a_county_to_try_and_is_safe_to_run_twice(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "cadre1" in result.output and "zoufang-demo" in result.output
+    with app.app_context():
+        s = get_session()
+        levels = dict(s.execute(select(Area.level, func.count()).group_by(Area.level)).all())
+        assert (levels["county"], levels["township"], levels["village"]) == (1, 2, 6)
+        assert set(s.scalars(select(User.role))) == set(ROLES)
+        assert 180 <= s.scalar(select(func.count()).select_from(Household)) <= 220
+        assert s.scalar(select(func.count()).select_from(Member)) > 400
+        for member in s.scalars(select(Member).limit(50)):
+            assert check_id_number(member.id_number)[1] == member.birth_date
+        for cadre in s.scalars(select(User).where(User.role == "cadre")):
+            households = cadre_households(cadre)
+            assert len(households) == 20
+            assert all(h.village in cadre.areas for h in households)
+        forms = list(s.scalars(select(Form)))
+        assert len(forms) == 3 and all(f.current is not None for f in forms)
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "已存在" in again.output
+    with app.app_context():
+        assert 180 <= get_session().scalar(select(func.count()).select_from(Household)) <= 220

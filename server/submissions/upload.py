@@ -31,7 +31,12 @@ XML_PART = "xml_submission_file"
 INCOMPLETE_FIELD = "*isIncomplete*"
 MAX_PARTS = 1000
 MAX_XML_BYTES = 10 * 1024 * 1024
-MAX_FIELD_BYTES = 64 * 1024
+# Werkzeug's decoder checks max_form_memory_size against (bytes held back + the new read) for every
+# part, files included, and holds bytes back whenever a read ends near a CR or LF (a boundary may
+# start there; JPEG data has them at random). So the limit must exceed the read size with room to
+# spare, or photo uploads are refused depending on where the reads happen to fall.
+READ_BYTES = 64 * 1024
+MAX_FIELD_BYTES = 256 * 1024
 
 
 @dataclass
@@ -130,7 +135,7 @@ def _parse(environ, max_bytes: int, max_parts: int, body_timeout: float | None):
     length = get_content_length(environ)
     if length is not None and length > max_bytes:
         raise too_large(max_bytes)
-    parser = MultiPartParser(max_form_memory_size=MAX_FIELD_BYTES, max_form_parts=max_parts)
+    parser = MultiPartParser(max_form_memory_size=MAX_FIELD_BYTES, max_form_parts=max_parts, buffer_size=READ_BYTES)
     try:
         with _socket_timeout(environ, body_timeout) as timed_environ:
             body = _Body(get_input_stream(timed_environ, max_content_length=max_bytes))

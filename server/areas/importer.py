@@ -7,8 +7,6 @@ valid and everything is stored in one unit of work, or nothing is stored.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -16,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts import permissions
-from server.areas.levels import CODE_RE, PARENT_LEVEL, clean_text, level_depth, level_label, normalise_level
+from server.areas.levels import PARENT_LEVEL, level_depth, level_label, normalise_level
 from server.areas.models import Area
 from server.areas.service import can_create_county
-from server.areas.sheet import Sheet, read_sheets
 from server.audit.service import record_event
 from server.db import get_session
 from server.errors import Conflict, Invalid
+from server.sheets import cell_text as _text
+from server.sheets import find_header, parse_code, read_sheets
 from server.uploads import safe_filename
 
 TEMPLATE_HEADERS = ["区划代码", "名称", "层级", "上级代码"]
@@ -32,10 +31,6 @@ HEADER_ALIASES = {
     "level": {"层级", "级别", "区划层级", "level"},
     "parent": {"上级代码", "上级区划代码", "上级编码", "上级", "parent", "parentcode", "parent_code"},
 }
-HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the header
-SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
-INTEGRAL_FLOAT_RE = re.compile(r"^(\d+)\.0+$")
-EXACT_FLOAT_LIMIT = 10 ** 15  # Excel keeps 15 significant digits; longer numbers are already rounded
 NAME_MAX = 100
 
 
@@ -54,74 +49,14 @@ class Row:
 
 # ---------------------------------------------------------------- reading
 
-def _header_key(value) -> str:
-    return clean_text("" if value is None else str(value)).lower().strip("*＊:：")
-
-
-def find_header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
-    """(index into sheet.rows of the header, field → column) or None."""
-    for index, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        columns = {}
-        for col, value in enumerate(cells):
-            key = _header_key(value)
-            for name, aliases in HEADER_ALIASES.items():
-                if key in aliases and name not in columns:
-                    columns[name] = col
-        if {"code", "name", "level"} <= columns.keys():
-            return index, columns
-    return None
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = "".join(ch for ch in str(value) if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\t\n")
-    return " ".join(text.split())  # trims, including full-width spaces; inner runs become one space
-
-
-def parse_code(value, row: Row, what_zh: str, what_en: str) -> str:
-    """A code cell as text; numbers typed into Excel come back as int or float."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if not value.is_integer():
-            row.fail(f"{what_zh}“{value}”不是整数", f"{what_en} {value!r} is not a whole number")
-            return str(value)
-        if abs(value) >= EXACT_FLOAT_LIMIT:
-            row.fail(f"{what_zh}超过 15 位，已被 Excel 当作数字截断：请把该列设置为“文本”格式后重新填写",
-                     f"{what_en} has more than 15 digits and was rounded by Excel: format the column as Text "
-                     "and re-enter the codes")
-        return str(int(value))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    text = clean_text(str(value))
-    if SCIENTIFIC_RE.match(text):
-        row.fail(f"{what_zh}“{text}”是科学计数法，数字已丢失：请在 Excel 中把该列设置为“文本”格式，重新填写后保存",
-                 f"{what_en} {text!r} is in scientific notation and its digits are lost: format the column as Text "
-                 "in Excel and re-enter the codes")
-        return text
-    match = INTEGRAL_FLOAT_RE.match(text)
-    if match:
-        text = match.group(1)
-    if text and not CODE_RE.match(text):
-        row.fail(f"{what_zh}“{text}”无效：只能包含数字和字母（最多 32 位）",
-                 f"{what_en} {text!r} is invalid: digits and letters only (at most 32)")
-    return text
-
-
-def parse_rows(sheets: list[Sheet]) -> list[Row]:
-    for sheet in sheets:
-        found = find_header(sheet)
-        if found is not None:
-            break
-    else:
+def parse_rows(sheets) -> list[Row]:
+    found = find_header(sheets, HEADER_ALIASES, {"code", "name", "level"})
+    if found is None:
         expected = "、".join(TEMPLATE_HEADERS)
         raise Invalid(f"找不到表头：第一行应为 {expected}。如果表头显示为乱码，请把文件另存为 UTF-8 编码的 CSV 或 .xlsx",
                       f"No header row found: expected {', '.join(TEMPLATE_HEADERS)}. If the headers look garbled, "
                       "save the file as UTF-8 CSV or .xlsx", code="bad_header")
-    header_index, columns = found
+    sheet, header_index, columns = found
     rows = []
     for number, cells in sheet.rows[header_index + 1:]:
         def cell(name):

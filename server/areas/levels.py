@@ -1,12 +1,9 @@
 """The four levels of the area tree, the many ways people write them, and what a code looks like."""
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from server.areas.models import LEVEL_LABELS, LEVELS
+from server.sheets import CODE_RE, clean_text  # noqa: F401  (areas code imports them from here)
 
-CODE_RE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")  # official codes are 6–15 digits; tests use short ones
 PARENT_LEVEL = {"township": "county", "village": "township", "group": "village"}
 
 # What people type in a 层级 column (after NFKC, trimmed, lower-cased) → level.
@@ -17,11 +14,6 @@ LEVEL_ALIASES = {
     "village": "village", "行政村": "village", "村": "village", "村级": "village", "社区": "village",
     "group": "group", "村民小组": "group", "组": "group", "小组": "group", "村民组": "group",
 }
-
-
-def clean_text(value: str) -> str:
-    """NFKC (full-width digits and letters → ASCII), no surrounding or inner spaces."""
-    return "".join(unicodedata.normalize("NFKC", value or "").split())
 
 
 def normalise_level(value: str | None) -> str | None:

@@ -10,7 +10,8 @@ from server.areas.levels import CODE_RE, PARENT_LEVEL, clean_text, level_label, 
 from server.areas.models import LEVELS, Area
 from server.audit.service import record_event
 from server.db import get_session
-from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.staging import keep_upload, read_kept_upload
 
 __all__ = ["PARENT_LEVEL", "create_area", "get_area", "list_areas", "area_tree", "can_create_county",
            "stage_area_import", "commit_staged_import"]
@@ -111,22 +112,14 @@ def stage_area_import(data: bytes, filename: str, *, actor) -> dict:
     The report then carries ``upload_sha256``, the blob to pass to ``commit_staged_import``.
     """
     from server.areas.importer import import_areas
-    from server.storage.blobs import get_store
 
     report = import_areas(data, filename, actor=actor, dry_run=True)
     if not report["errors"] and (report["created"] or report["updated"]):
-        report["upload_sha256"] = get_store().put_bytes(data)
+        report["upload_sha256"] = keep_upload(data)
     return report
 
 
 def commit_staged_import(sha256: str, filename: str, *, actor) -> dict:
     from server.areas.importer import import_areas
-    from server.storage.blobs import get_store
 
-    store = get_store()
-    try:
-        data = store.read_bytes(sha256)
-    except (ValueError, OSError) as exc:
-        raise BadRequest("上传的文件已失效，请重新上传", "The uploaded file is gone; upload it again",
-                         code="stale_upload") from exc
-    return import_areas(data, filename, actor=actor)
+    return import_areas(read_kept_upload(sha256), filename, actor=actor)

@@ -7,6 +7,8 @@ so the cadre learns why.
 """
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import BinaryIO
 
@@ -16,9 +18,19 @@ from server.db import get_session
 from server.errors import DomainError, NotFound
 from server.forms.assignments import forms_for_user
 from server.forms.media import clean_media_name
-from server.forms.models import Form, FormMedia, FormVersion
+from server.forms.models import Form, FormVersion
 from server.forms.xform import media_references
 from server.storage.blobs import get_store
+
+
+@dataclass(frozen=True)
+class PhoneMedia:
+    """One file of a phone's manifest: an uploaded media file, or the server-made entity list."""
+
+    filename: str
+    md5: str
+    content_type: str
+    entity_list: bool = False
 
 
 class FormNotOpen(DomainError):
@@ -73,15 +85,39 @@ def phone_xform(user, xml_form_id: str) -> tuple[FormVersion, bytes]:
     return version, get_store().read_bytes(version.xform_sha256)
 
 
-def phone_media_list(user, xml_form_id: str) -> list[FormMedia]:
-    return list(phone_version(user, xml_form_id).media)
+@lru_cache(maxsize=1024)
+def _uses_entity_list(xform_sha256: str) -> bool:
+    from server.households.entity_list import ENTITY_LIST
+
+    return any(m["filename"] == ENTITY_LIST for m in media_references(get_store().read_bytes(xform_sha256)))
 
 
-def phone_media(user, xml_form_id: str, filename: str) -> tuple[FormMedia, BinaryIO]:
+def _entity_list(user) -> tuple[PhoneMedia, bytes]:
+    from server.households.entity_list import ENTITY_LIST, households_csv_with_md5
+
+    data, md5 = households_csv_with_md5(user)
+    return PhoneMedia(ENTITY_LIST, md5, "text/csv", entity_list=True), data
+
+
+def phone_media_list(user, xml_form_id: str) -> list[PhoneMedia]:
+    """The version's media; households.csv, when the form uses it, is this cadre's own list (never uploaded)."""
+    version = phone_version(user, xml_form_id)
+    out = {m.filename: PhoneMedia(m.filename, m.md5, m.content_type) for m in version.media}
+    if _uses_entity_list(version.xform_sha256):
+        entry, _ = _entity_list(user)
+        out[entry.filename] = entry
+    return [out[name] for name in sorted(out)]
+
+
+def phone_media(user, xml_form_id: str, filename: str) -> tuple[PhoneMedia, BinaryIO]:
     """The media file and an open stream of its bytes (the caller closes it)."""
     name = clean_media_name(filename)
     version = phone_version(user, xml_form_id)
+    if _uses_entity_list(version.xform_sha256):
+        entry, data = _entity_list(user)
+        if entry.filename == name:
+            return entry, io.BytesIO(data)
     media = next((m for m in version.media if m.filename == name), None)
     if media is None:
         raise NotFound(f"找不到媒体文件：{name}", f"Media file not found: {name}", code="media_not_found")
-    return media, get_store().open(media.sha256)
+    return PhoneMedia(media.filename, media.md5, media.content_type), get_store().open(media.sha256)

@@ -17,10 +17,14 @@ def media_status(version: FormVersion) -> list[dict]:
     """Expected and uploaded files together: [{"filename", "kind", "expected", "media"}], by name."""
     from server.forms.service import get_xform_bytes
 
+    from server.households.entity_list import ENTITY_LIST
+
     expected = {m["filename"]: m["kind"] for m in media_references(get_xform_bytes(version))}
     uploaded = {m.filename: m for m in version.media}
+    # "server": made by the server for each phone (households.csv: the cadre's own households), never uploaded
     return [{"filename": name, "kind": expected.get(name, ""), "expected": name in expected,
-             "media": uploaded.get(name)} for name in sorted(set(expected) | set(uploaded))]
+             "media": uploaded.get(name), "server": name == ENTITY_LIST}
+            for name in sorted(set(expected) | set(uploaded))]
 
 
 def put_media(version: FormVersion, filename: str, data: bytes, content_type: str) -> FormMedia:

@@ -217,7 +217,7 @@ def publish_draft(ref, *, actor) -> FormVersion:
     get_session().flush()
     from server.forms.media import media_status
 
-    missing = [m["filename"] for m in media_status(draft) if m["expected"] and m["media"] is None]
+    missing = [m["filename"] for m in media_status(draft) if m["expected"] and m["media"] is None and not m["server"]]
     record_event("form.publish", actor=actor, target=form.xml_form_id, area=form.area,
                  detail={"version": draft.version, "md5": draft.xform_md5, "missing_media": missing})
     return draft

@@ -56,7 +56,7 @@ def form_download(xml_form_id: str, token=None):
 def form_manifest(xml_form_id: str, token=None):
     with unit_of_work():
         media = delivery.phone_media_list(phone_user(), xml_form_id)
-        entries = [MediaEntry(filename=m.filename, md5=m.md5,
+        entries = [MediaEntry(filename=m.filename, md5=m.md5, entity_list=m.entity_list,
                               download_url=_url("form_media", token, xml_form_id=xml_form_id, filename=m.filename))
                    for m in media]
     body = manifest_xml(entries)

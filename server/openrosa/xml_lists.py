@@ -28,6 +28,7 @@ class MediaEntry:
     filename: str
     md5: str
     download_url: str
+    entity_list: bool = False  # written as type="entityList" (ODK Entities)
 
 
 def _child(parent: Element, tag: str, text: str) -> None:
@@ -51,7 +52,7 @@ def form_list_xml(entries: list[FormEntry]) -> bytes:
 def manifest_xml(entries: list[MediaEntry]) -> bytes:
     root = Element("manifest", xmlns=MANIFEST_NS)
     for e in entries:
-        media = SubElement(root, "mediaFile")
+        media = SubElement(root, "mediaFile", type="entityList") if e.entity_list else SubElement(root, "mediaFile")
         _child(media, "filename", e.filename)
         _child(media, "hash", f"md5:{e.md5}")
         _child(media, "downloadUrl", e.download_url)

@@ -27,6 +27,7 @@ from server.db import get_session, utcnow
 from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.forms.models import Form, FormVersion
 from server.forms.service import get_xform_bytes
+from server.households.linking import household_code, household_paths, link
 from server.storage.blobs import get_store
 from server.submissions.instance import Instance, binary_paths, parse_instance
 from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion
@@ -202,6 +203,7 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
         get_session().add(sub)
         status = CREATED
     _make_current(sub, version)
+    link(sub, household_code(inst.leaves, household_paths(fv.xform_sha256, lambda: get_xform_bytes(fv))), actor)
     added = _store_attachments(version, accepted)
     sub.incomplete = bool(version.missing_attachments)
     _flush()

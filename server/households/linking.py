@@ -1,0 +1,77 @@
+"""Which household a submission is about, read from the form itself.
+
+A household-bound form picks the household from the entity list
+(``select_one_from_file households.csv``: an itemset over ``instance('households')``),
+looks it up with ``pulldata('households', …, 'name', ${field})``, or updates it as
+an entity (``meta/entity`` with dataset ``households``). The field holding the code
+is found in the XForm once and cached by its sha256.
+
+A visit naming a household the cadre is not assigned to is kept (nothing is lost)
+and flagged for a person to look at; so is a code the registry does not know.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Callable
+
+from defusedxml.ElementTree import fromstring
+
+from server.households.entity_list import ENTITY_LIST
+from server.households.service import find_household
+
+XF = "{http://www.w3.org/2002/xforms}"
+DATASET = ENTITY_LIST.removesuffix(".csv")
+_ITEMSET = re.compile(r"""instance\(\s*['"]%s['"]\s*\)""" % DATASET)
+_PULLDATA = re.compile(r"""pulldata\(\s*['"]%s['"]\s*,\s*['"][^'"]*['"]\s*,\s*['"]name['"]\s*,\s*([^)]+)\)""" % DATASET)
+
+UNKNOWN, NOT_ASSIGNED = "unknown_household", "not_assigned"
+FLAG_LABELS = {UNKNOWN: "户编号在登记册中不存在", NOT_ASSIGNED: "提交人不是该户的帮扶干部"}
+
+_PATHS: dict[str, tuple[str, ...]] = {}
+
+
+def _read_paths(xform: bytes) -> tuple[str, ...]:
+    root = fromstring(xform)
+    found: list[str] = []
+    for control in root.iter():
+        itemset = control.find(f"{XF}itemset")
+        if itemset is not None and _ITEMSET.search(itemset.get("nodeset") or "") and control.get("ref"):
+            found.append(control.get("ref").strip())
+    for bind in root.iter(f"{XF}bind"):
+        for match in _PULLDATA.finditer(bind.get("calculate") or ""):
+            found.append(match.group(1).strip())
+    return tuple(dict.fromkeys(found))
+
+
+def household_paths(xform_sha256: str, load_xform: Callable[[], bytes]) -> tuple[str, ...]:
+    """Instance paths that hold a household code, in form order (cached: published XForms never change)."""
+    paths = _PATHS.get(xform_sha256)
+    if paths is None:
+        paths = _read_paths(load_xform())
+        if len(_PATHS) >= 256:
+            _PATHS.clear()
+        _PATHS[xform_sha256] = paths
+    return paths
+
+
+def household_code(leaves: list[tuple[str, str]], paths: tuple[str, ...], entity_id: str | None = None) -> str | None:
+    """The first code found at one of ``paths`` (or the entity being updated)."""
+    if entity_id:
+        return entity_id
+    values = dict(leaves)
+    return next((values[p] for p in paths if values.get(p)), None)
+
+
+def link(submission, code: str | None, actor, on: date | None = None) -> None:
+    """Attach the submission to its household (and the household's village), or flag why not."""
+    if not code:
+        return
+    household = find_household(code)
+    if household is None:
+        submission.household_id, submission.household_flag = None, UNKNOWN
+        return
+    submission.household_id, submission.area_id = household.id, household.village_id
+    cadre_id = getattr(actor, "id", None)
+    helpers = {a.cadre_id for a in household.assignments if a.active_on(on or date.today())}
+    submission.household_flag = None if cadre_id in helpers else NOT_ASSIGNED

@@ -1,0 +1,99 @@
+"""Ingest throughput: N 四个一走访 submissions (two ~150 KB JPEGs each) from 16 concurrent clients
+against the production set-up (fresh install, ``zoufang serve`` = gunicorn, 2 sync workers), then the
+same load against bench/baseline_app.py (body → file → fsync → 201) under the same gunicorn.
+
+    .venv/bin/python bench/ingest.py [-n 2000] [-c 16] [--db sqlite|postgres|both] [--ref HEAD] [--keep]
+
+Prints submissions/s, p50/p95 latency, non-201 answers, the ratio ours/baseline (goal ≥ 0.5) and the
+number of submissions the database holds afterwards (must be N). Exits 1 when a check fails.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from common import (FAILURE_SAMPLES, FORM_ID, Deployment, Form, LoadResult, SubmissionFactory, baseline_server,
+                    closed_loop, log, ms, percentile, post, use_ref)
+
+GOAL = 0.5
+
+
+def sender(factory: SubmissionFactory, port: int, path: str):
+    def send(i: int) -> int:
+        sub = factory.build(i)
+        return post(port, path, sub.content_type, sub.body)
+    return send
+
+
+def run_ours(db: str, n: int, concurrency: int, keep: bool) -> tuple[LoadResult, Form, tuple[int, int]]:
+    with Deployment(db, keep=keep) as dep:
+        dep.start()
+        form = dep.warm_up()
+        log(f"{db}: {n} submissions of {form.form_id} v{form.version}, {concurrency} clients → "
+            f"http://127.0.0.1:{dep.port}{dep.key_path}/submission")
+        result = closed_loop(n, concurrency, sender(SubmissionFactory(form), dep.port, dep.submission_path))
+        log(result.summary(f"zoufang/{db}"))
+        dep.server.stop()
+        stored = dep.count_submissions()
+    return result, form, stored
+
+
+def run_baseline(n: int, concurrency: int, form: Form) -> LoadResult:
+    tmp = Path(tempfile.mkdtemp(prefix="zoufang-bench-baseline-"))
+    server = baseline_server(tmp)
+    try:
+        server.start()
+        log(f"baseline: {n} submissions, {concurrency} clients → http://127.0.0.1:{server.port}/submission")
+        result = closed_loop(n, concurrency, sender(SubmissionFactory(form), server.port, "/submission"))
+        log(result.summary("baseline"))
+        return result
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=2000, help="submissions per run (default 2000)")
+    parser.add_argument("-c", "--concurrency", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data dir (the PG database is dropped)")
+    parser.add_argument("--ref", help="run the server code of this commit (git archive) instead of the working tree")
+    args = parser.parse_args()
+    use_ref(args.ref)
+
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    ours: dict[str, tuple[LoadResult, tuple[int, int]]] = {}
+    form = Form(FORM_ID, "")
+    for db in dbs:
+        result, form, stored = run_ours(db, args.n, args.concurrency, args.keep)
+        ours[db] = (result, stored)
+    base = run_baseline(args.n, args.concurrency, form)
+
+    failed = False
+    print(f"\n== ingest: N={args.n} submissions × (instance + 2 × 150 KB JPEG), {args.concurrency} clients, "
+          f"gunicorn 2 sync workers ==")
+    rows = [(f"zoufang {db}", r) for db, (r, _) in ours.items()] + [("baseline (write+fsync)", base)]
+    print(f"{'server':<24}{'subs/s':>9}{'p50':>9}{'p95':>9}{'max':>9}{'non-201':>9}")
+    for name, r in rows:
+        lat = [o.latency for o in r.ok]
+        non = len(r.outcomes) - sum(1 for o in r.outcomes if o.status == 201)
+        print(f"{name:<24}{r.rate:>9.1f}{ms(percentile(lat, 50)):>9}{ms(percentile(lat, 95)):>9}"
+              f"{ms(max(lat, default=float('nan'))):>9}{non:>9}")
+    for db, (r, (subs, attachments)) in ours.items():
+        ratio = r.rate / base.rate if base.rate else float("nan")
+        ok_count = subs == args.n and attachments == 2 * args.n
+        failed |= not ok_count or any(o.status != 201 for o in r.outcomes) or len(r.outcomes) != args.n
+        print(f"{db}: ratio ours/baseline = {ratio:.2f} (goal ≥ {GOAL}: {'met' if ratio >= GOAL else 'NOT met'}); "
+              f"database holds {subs} submissions and {attachments} attachment rows "
+              f"(expected {args.n} and {2 * args.n}: {'ok' if ok_count else 'MISMATCH'})")
+    for status, sample in FAILURE_SAMPLES.items():
+        print(f"first answer with status {status}: {sample}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

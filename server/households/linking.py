@@ -26,7 +26,9 @@ _ITEMSET = re.compile(r"""instance\(\s*['"]%s['"]\s*\)""" % DATASET)
 _PULLDATA = re.compile(r"""pulldata\(\s*['"]%s['"]\s*,\s*['"][^'"]*['"]\s*,\s*['"]name['"]\s*,\s*([^)]+)\)""" % DATASET)
 
 UNKNOWN, NOT_ASSIGNED = "unknown_household", "not_assigned"
-FLAG_LABELS = {UNKNOWN: "户编号在登记册中不存在", NOT_ASSIGNED: "提交人不是该户的帮扶干部"}
+FLAG_LABELS = {UNKNOWN: "户编号在登记册中不存在", NOT_ASSIGNED: "提交人不是该户的帮扶干部",
+               "entity_conflict": "农户信息冲突：手机上的版本已过时，待人工处理",
+               "entity_error": "新登记农户未能建立（户编号已存在或村不在提交人范围内）"}
 
 _PATHS: dict[str, tuple[str, ...]] = {}
 

@@ -6,12 +6,13 @@ from flask import Blueprint, jsonify, request
 
 from server.accounts.auth import api_user
 from server.db import unit_of_work
+from server.households.entities import resolve_conflict
 from server.i18n import select_locale
 from server.inputs import load
 from server.submissions import queries
 from server.submissions.files import attachment_response, xml_download
-from server.submissions.schemas import (AnswerSchema, SubmissionDetailSchema, SubmissionFilterSchema,
-                                        SubmissionSchema)
+from server.submissions.schemas import (AnswerSchema, EntityConflictSchema, SubmissionDetailSchema,
+                                        SubmissionFilterSchema, SubmissionSchema)
 
 bp = Blueprint("submissions_api", __name__, url_prefix="/api/v1")
 
@@ -159,3 +160,45 @@ def get_attachment(submission_id: int, name: str):
         att, stream = queries.open_attachment(submission_id, name, actor=actor,
                                               instance_id=request.args.get("instance_id"))
         return attachment_response(att, stream)
+
+
+@bp.post("/submissions/<int:submission_id>/entity-conflict")
+def resolve_entity_conflict(submission_id: int):
+    """Settle an entity conflict.
+    ---
+    post:
+      summary: 处理农户信息冲突（手机上的版本已过时的更新）/ settle a stale entity update
+      tags: [submissions]
+      parameters:
+      - in: path
+        name: submission_id
+        schema: {type: integer}
+        required: true
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: EntityConflictSchema
+      responses:
+        200:
+          description: settled; the submission as it now stands
+          content:
+            application/json:
+              schema: SubmissionSchema
+        401:
+          description: no valid token
+        403:
+          description: the caller may not edit this household
+        404:
+          description: no such submission, or not one the caller may see
+        409:
+          description: the submission has no entity conflict
+        422:
+          description: action is not apply or dismiss
+    """
+    actor = api_user()
+    data = load(EntityConflictSchema(), request.get_json(silent=True) or {})
+    with unit_of_work():
+        sub = queries.get_submission(submission_id, actor=actor)
+        resolve_conflict(sub, data["action"], actor=actor)
+        return jsonify(SubmissionSchema().dump(sub))

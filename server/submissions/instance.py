@@ -28,6 +28,8 @@ class Instance:
     deprecated_id: str | None = None
     device_id: str | None = None
     instance_name: str | None = None
+    # meta/entity's attributes (ODK Entities: dataset, id, create, update, baseVersion, label…), when present
+    entity: dict[str, str] | None = None
     # Every non-empty element text: the names an attachment may arrive under.
     texts: set[str] = field(default_factory=set)
     # (path without indexes, text) of every leaf, e.g. ("/visit/photo", "1700000000.jpg").
@@ -84,14 +86,27 @@ def _walk(el: Element, path: str, out: Instance) -> None:
         _walk(child, f"{path}/{_local(child.tag)}", out)
 
 
-def _meta(root: Element, name: str) -> str | None:
+def _meta_child(root: Element, name: str) -> Element | None:
     for meta in root:
         if _local(meta.tag) == "meta":
-            for child in meta:
-                if _local(child.tag) == name:
-                    text = (child.text or "").strip()
-                    return text or None
+            return next((child for child in meta if _local(child.tag) == name), None)
     return None
+
+
+def _entity(root: Element) -> dict[str, str] | None:
+    entity = _meta_child(root, "entity")
+    if entity is None:
+        return None
+    attrs = {_local(k): (v or "").strip()[:MAX_ID_LENGTH] for k, v in entity.attrib.items()}
+    label = next((c.text for c in entity if _local(c.tag) == "label"), None)
+    if label:
+        attrs["label"] = label.strip()[:MAX_ID_LENGTH]
+    return attrs
+
+
+def _meta(root: Element, name: str) -> str | None:
+    child = _meta_child(root, name)
+    return ((child.text or "").strip() or None) if child is not None else None
 
 
 def _checked_id(value: str | None, what: str) -> str | None:
@@ -116,7 +131,8 @@ def parse_instance(data: bytes) -> Instance:
     out = Instance(form_id=form_id, version=(root.get("version") or "").strip(), instance_id=instance_id,
                    deprecated_id=_checked_id(_meta(root, "deprecatedID"), "deprecatedID"),
                    device_id=_checked_id(_meta(root, "deviceID"), "deviceID"),
-                   instance_name=(_meta(root, "instanceName") or "")[:MAX_ID_LENGTH] or None)
+                   instance_name=(_meta(root, "instanceName") or "")[:MAX_ID_LENGTH] or None,
+                   entity=_entity(root))
     _walk(root, "/" + _local(root.tag), out)
     return out
 

@@ -63,6 +63,9 @@ class SubmissionSchema(Schema):
     area = fields.Function(lambda s: s.area.code if s.area else None)
     area_name = fields.Function(lambda s: s.area.name if s.area else None)
     device_id = fields.String(allow_none=True)
+    household = fields.Function(lambda s: s.household.code if s.household else None)
+    household_flag = fields.String(allow_none=True, metadata={
+        "description": "unknown_household, not_assigned, entity_conflict (待人工处理), entity_error"})
     state = fields.String()
     incomplete = fields.Boolean()
     version_count = fields.Integer()
@@ -95,3 +98,12 @@ class SubmissionDetailSchema(SubmissionSchema):
     versions = fields.List(fields.Nested(SubmissionVersionSchema))
     # Not an attribute of the model: the API adds the answers it read for the caller's language.
     answers = fields.List(fields.Nested(AnswerSchema))
+
+
+class EntityConflictSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    action = fields.String(required=True, validate=validate.OneOf(("apply", "dismiss"), error="应为 apply 或 dismiss / "
+                                                                                             "must be apply or dismiss"),
+                           metadata={"description": "apply：仍按此记录更新农户信息；dismiss：不更新"})

@@ -27,6 +27,7 @@ from server.db import get_session, utcnow
 from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.forms.models import Form, FormVersion
 from server.forms.service import get_xform_bytes
+from server.households.entities import process_entity, saveto_paths
 from server.households.linking import household_code, household_paths, link
 from server.storage.blobs import get_store
 from server.submissions.instance import Instance, binary_paths, parse_instance
@@ -203,7 +204,9 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
         get_session().add(sub)
         status = CREATED
     _make_current(sub, version)
-    link(sub, household_code(inst.leaves, household_paths(fv.xform_sha256, lambda: get_xform_bytes(fv))), actor)
+    xform = lambda: get_xform_bytes(fv)  # noqa: E731  read only when a cache misses
+    link(sub, household_code(inst.leaves, household_paths(fv.xform_sha256, xform)), actor)
+    process_entity(sub, inst.entity, inst.leaves, saveto_paths(fv.xform_sha256, xform), actor=actor)
     added = _store_attachments(version, accepted)
     sub.incomplete = bool(version.missing_attachments)
     _flush()

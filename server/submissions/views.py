@@ -1,17 +1,21 @@
 """Submission pages: the forms with visits, one form's visits with filters, one visit with its answers and photos."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from server.accounts import permissions
 from server.accounts.auth import current_user, login_required
 from server.db import unit_of_work
 from server.errors import DomainError
+from server.households.entities import resolve_conflict
+from server.households.linking import FLAG_LABELS
 from server.i18n import select_locale
 from server.inputs import load
 from server.submissions import queries
 from server.submissions.files import attachment_response, xml_download
 from server.submissions.models import SUBMISSION_STATE_LABELS
-from server.submissions.schemas import SubmissionFilterSchema
+from server.submissions.schemas import EntityConflictSchema, SubmissionFilterSchema
 
 bp = Blueprint("submissions", __name__)
 
@@ -46,13 +50,34 @@ def list_for_form(form_id: str):
                                state_labels=SUBMISSION_STATE_LABELS), (error.status if error else 200)
 
 
+def _show(submission_id: int, error=None, status=200):
+    user = current_user()
+    with unit_of_work():
+        sub = queries.get_submission(submission_id, actor=user)
+        can_resolve = sub.household is not None and permissions.can(user, "household.manage", sub.household.village)
+        return render_template("submissions/show.html", sub=sub, state_labels=SUBMISSION_STATE_LABELS,
+                               flag_labels=FLAG_LABELS, can_resolve=can_resolve, error=error,
+                               answers=queries.submission_answers(sub, lang=select_locale())), status
+
+
 @bp.get("/submissions/<int:submission_id>")
 @login_required
 def show(submission_id: int):
-    with unit_of_work():
-        sub = queries.get_submission(submission_id, actor=current_user())
-        return render_template("submissions/show.html", sub=sub, state_labels=SUBMISSION_STATE_LABELS,
-                               answers=queries.submission_answers(sub, lang=select_locale()))
+    return _show(submission_id)
+
+
+@bp.post("/submissions/<int:submission_id>/entity-conflict")
+@login_required
+def resolve_entity_conflict(submission_id: int):
+    try:
+        data = load(EntityConflictSchema(), request.form.to_dict())
+        with unit_of_work():
+            resolve_conflict(queries.get_submission(submission_id, actor=current_user()), data["action"],
+                             actor=current_user())
+    except DomainError as exc:
+        return _show(submission_id, exc, exc.status)
+    flash(_("已处理农户信息冲突"), "success")
+    return redirect(url_for("submissions.show", submission_id=submission_id))
 
 
 @bp.get("/submissions/<int:submission_id>/xml")

@@ -57,8 +57,8 @@ def phones(app, client, registry):
                            submit={u: SubmitClient(client, f"/key/{t}") for u, t in tokens.items()})
 
 
-def _households_csv(phone: CollectClient):
-    [entry] = phone.form_list("hvisit")
+def _households_csv(phone: CollectClient, form_id: str = "hvisit"):
+    [entry] = phone.form_list(form_id)
     entries, resp = phone.manifest(entry["manifestUrl"])
     [media] = [e for e in entries if e["filename"] == "households.csv"]
     data = phone.get(media["downloadUrl"])

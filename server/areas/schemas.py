@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from server.areas.levels import level_label, normalise_level
+from server.import_schemas import ImportErrorSchema, ImportFormSchema, StagedImportSchema
 from server.inputs import REQUIRED, blank_to_none
 
 def _known_level(value: str) -> None:
@@ -39,25 +40,10 @@ class AreaQuerySchema(Schema):
         return blank_to_none(data, "level", "parent")
 
 
-class AreaImportFormSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    dry_run = fields.Boolean(load_default=False, error_messages={"invalid": "应为 true 或 false / must be true or false"})
-
-    @pre_load
-    def _clean(self, data, **_):
-        data = dict(data)
-        if isinstance(data.get("dry_run"), str):
-            data["dry_run"] = data["dry_run"].strip().lower() or "false"
-        return data
+AreaImportFormSchema = ImportFormSchema
 
 
-class AreaStagedImportSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"), error_messages=REQUIRED)
+class AreaStagedImportSchema(StagedImportSchema):
     filename = fields.String(load_default="areas.xlsx")
 
 
@@ -69,11 +55,7 @@ class AreaSchema(Schema):
     parent_code = fields.Function(lambda a: a.parent.code if a.parent is not None else None)
 
 
-class AreaImportErrorSchema(Schema):
-    row = fields.Integer()
-    code = fields.String()
-    message = fields.String()
-    message_en = fields.String()
+AreaImportErrorSchema = ImportErrorSchema
 
 
 class AreaImportCreatedSchema(Schema):

@@ -19,6 +19,7 @@ from server.errors import DomainError
 CLI_GROUPS = [
     ("server.accounts.cli", "user"),
     ("server.areas.cli", "area"),
+    ("server.households.cli", "household"),
     ("server.forms.cli", "form"),
     ("server.accounts.phone_cli", "phone_url"),
 ]

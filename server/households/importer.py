@@ -25,6 +25,7 @@ from server.households import service
 from server.households.import_rows import HouseholdRows, find_columns, group_rows, parse_rows
 from server.households.models import Household, Member
 from server.sheets import read_sheets
+from server.staging import keep_upload, read_kept_upload
 from server.uploads import safe_filename
 
 CHUNK = 500  # codes per IN (...) query
@@ -245,3 +246,16 @@ def import_households(data: bytes, filename: str, *, actor, dry_run: bool = Fals
     record_event("household.import", actor=actor, target=filename,
                  detail={"rows": report["rows"], "created": report["created"], "updated": len(report["updated"])})
     return report
+
+
+def stage_household_import(data: bytes, filename: str, *, actor) -> dict:
+    """A dry run; when the file is clean and changes something, keep its bytes for ``commit_staged_import``
+    (the report then carries ``upload_sha256``)."""
+    report = import_households(data, filename, actor=actor, dry_run=True)
+    if not report["errors"] and (report["created"] or report["updated"]):
+        report["upload_sha256"] = keep_upload(data)
+    return report
+
+
+def commit_staged_import(sha256: str, filename: str, *, actor) -> dict:
+    return import_households(read_kept_upload(sha256), filename, actor=actor)

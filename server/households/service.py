@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import or_, select
 
 from server.accounts import permissions
 from server.areas.models import Area
@@ -29,8 +29,10 @@ def _today() -> date:
 def assigned_condition(cadre_id: int, on: date | None = None):
     """SQL condition: the household has an assignment of this cadre active on ``on`` (default today)."""
     on = on or _today()
-    return exists().where(Assignment.household_id == Household.id, Assignment.cadre_id == cadre_id,
-                          Assignment.start <= on, or_(Assignment.end.is_(None), Assignment.end > on))
+    # IN (not a correlated EXISTS): planners start from the cadre's few assignment rows (indexed by cadre),
+    # instead of testing every household of the county
+    return Household.id.in_(select(Assignment.household_id).where(
+        Assignment.cadre_id == cadre_id, Assignment.start <= on, or_(Assignment.end.is_(None), Assignment.end > on)))
 
 
 def visible_condition(actor):

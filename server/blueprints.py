@@ -15,6 +15,8 @@ UI_BLUEPRINTS = [
     ("server.forms.views", "bp"),
     ("server.submissions.views", "bp"),
     ("server.audit.views", "bp"),
+    ("server.households.file_views", "bp"),
+    ("server.households.assign_views", "bp"),
 ]
 API_BLUEPRINTS = [
     ("server.core.api", "bp"),
@@ -24,6 +26,8 @@ API_BLUEPRINTS = [
     ("server.forms.api", "bp"),
     ("server.submissions.api", "bp"),
     ("server.audit.api", "bp"),
+    ("server.households.file_api", "bp"),
+    ("server.households.assign_api", "bp"),
     # OpenRosa (ODK Collect): authenticated by path token or HTTP Basic, no cookies, no CSRF
     ("server.openrosa.views", "bp"),
 ]

@@ -59,3 +59,8 @@ def import_cmd(file: Path, dry_run: bool):
         click.echo("检查未通过，未导入 / check failed, nothing imported", err=True)
         sys.exit(Invalid.exit_code)
     click.echo("检查通过（未保存）/ check passed (nothing stored)" if dry_run else "导入完成 / imported")
+
+
+from server.households.assign_cli import assign_cmd  # noqa: E402  (its own module: bulk assignment)
+
+household.add_command(assign_cmd)

@@ -22,3 +22,16 @@ def read_kept_upload(sha256: str) -> bytes:
     except (ValueError, OSError) as exc:
         raise BadRequest("上传的文件已失效，请重新上传", "The uploaded file is gone; upload it again",
                          code="stale_upload") from exc
+
+
+def stage_import(import_fn, data: bytes, filename: str, *, actor, changes) -> dict:
+    """A dry run of ``import_fn``; when the file is clean and ``changes(report)``, keep its bytes so the user
+    can confirm without re-uploading (the report then carries ``upload_sha256``)."""
+    report = import_fn(data, filename, actor=actor, dry_run=True)
+    if not report["errors"] and changes(report):
+        report["upload_sha256"] = keep_upload(data)
+    return report
+
+
+def commit_staged(import_fn, sha256: str, filename: str, *, actor) -> dict:
+    return import_fn(read_kept_upload(sha256), filename, actor=actor)

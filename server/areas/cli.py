@@ -1,7 +1,6 @@
 """``zoufang area …``: import, list and add areas."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from server.areas import importer, service
 from server.areas.levels import level_depth, level_label
 from server.cli import handle_errors
 from server.db import unit_of_work
-from server.errors import Invalid
+from server.import_cli import run_import
 
 
 @click.group("area")
@@ -26,12 +25,6 @@ def _print_report(report: dict) -> None:
                f"{report['unchanged']} unchanged, {len(report['errors'])} errors")
     for u in report["updated"]:
         click.echo(f"  第 {u['row']} 行 {u['code']}：{u['old_name']} → {u['name']}")
-    for e in report["errors"]:
-        _print_error(e)
-
-
-def _print_error(e: dict) -> None:
-    click.echo(f"  第 {e['row']} 行 {e['code'] or '-'}：{e['message']} / row {e['row']}: {e['message_en']}", err=True)
 
 
 @area.command("import")
@@ -40,21 +33,8 @@ def _print_error(e: dict) -> None:
 @handle_errors
 def import_cmd(file: Path, dry_run: bool):
     """从 XLSX/XLS/CSV 导入区划 / import areas (columns 区划代码, 名称, 层级, 上级代码)."""
-    try:
-        with unit_of_work():
-            report = importer.import_areas(file.read_bytes(), file.name, actor=SYSTEM, dry_run=dry_run)
-    except Invalid as exc:
-        rows = [d for d in exc.details if isinstance(d, dict) and "row" in d]
-        for e in rows:  # one line per bad row; handle_errors then prints the summary and exits 9
-            _print_error(e)
-        if rows:
-            exc.details = []
-        raise
-    _print_report(report)
-    if report["errors"]:
-        click.echo("检查未通过，未导入 / check failed, nothing imported", err=True)
-        sys.exit(Invalid.exit_code)
-    click.echo("检查通过（未保存）/ check passed (nothing stored)" if dry_run else "导入完成 / imported")
+    run_import(lambda: importer.import_areas(file.read_bytes(), file.name, actor=SYSTEM, dry_run=dry_run),
+               _print_report, dry_run=dry_run)
 
 
 @area.command("list")

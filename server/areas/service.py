@@ -11,7 +11,7 @@ from server.areas.models import LEVELS, Area
 from server.audit.service import record_event
 from server.db import get_session
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.staging import keep_upload, read_kept_upload
+from server.staging import commit_staged, stage_import
 
 __all__ = ["PARENT_LEVEL", "create_area", "get_area", "list_areas", "area_tree", "can_create_county",
            "stage_area_import", "commit_staged_import"]
@@ -113,13 +113,10 @@ def stage_area_import(data: bytes, filename: str, *, actor) -> dict:
     """
     from server.areas.importer import import_areas
 
-    report = import_areas(data, filename, actor=actor, dry_run=True)
-    if not report["errors"] and (report["created"] or report["updated"]):
-        report["upload_sha256"] = keep_upload(data)
-    return report
+    return stage_import(import_areas, data, filename, actor=actor, changes=lambda r: r["created"] or r["updated"])
 
 
 def commit_staged_import(sha256: str, filename: str, *, actor) -> dict:
     from server.areas.importer import import_areas
 
-    return import_areas(read_kept_upload(sha256), filename, actor=actor)
+    return commit_staged(import_areas, sha256, filename, actor=actor)

@@ -1,15 +1,13 @@
 """``zoufang household …``: import the household register."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from server.accounts.permissions import SYSTEM
 from server.cli import handle_errors
-from server.db import unit_of_work
-from server.errors import Invalid
+from server.import_cli import run_import
 from server.households.importer import import_households
 
 SHELL_MAX_BYTES = 1024 * 1024 * 1024  # the operator at the shell may import a county-wide register
@@ -18,10 +16,6 @@ SHELL_MAX_BYTES = 1024 * 1024 * 1024  # the operator at the shell may import a c
 @click.group("household")
 def household():
     """农户：导入花名册 / households: import the register."""
-
-
-def _print_error(e: dict) -> None:
-    click.echo(f"  第 {e['row']} 行 {e['code'] or '-'}：{e['message']} / row {e['row']}: {e['message_en']}", err=True)
 
 
 def _print_report(report: dict) -> None:
@@ -33,8 +27,6 @@ def _print_report(report: dict) -> None:
         click.echo(f"  注意 / note: {w['message']} / {w['message_en']}")
     for u in report["updated"]:
         click.echo(f"  第 {u['row']} 行 {u['code']}：" + "；".join(f"{k} {v[0]!r} → {v[1]!r}" for k, v in u["changes"].items()))
-    for e in report["errors"]:
-        _print_error(e)
 
 
 @household.command("import")
@@ -43,22 +35,8 @@ def _print_report(report: dict) -> None:
 @handle_errors
 def import_cmd(file: Path, dry_run: bool):
     """从 XLSX/XLS/CSV 花名册导入农户 / import households (one row per member; see the template)."""
-    try:
-        with unit_of_work():
-            report = import_households(file.read_bytes(), file.name, actor=SYSTEM, dry_run=dry_run,
-                                       max_bytes=SHELL_MAX_BYTES)
-    except Invalid as exc:
-        rows = [d for d in exc.details if isinstance(d, dict) and "row" in d]
-        for e in rows:  # one line per bad row; handle_errors then prints the summary and exits 9
-            _print_error(e)
-        if rows:
-            exc.details = []
-        raise
-    _print_report(report)
-    if report["errors"]:
-        click.echo("检查未通过，未导入 / check failed, nothing imported", err=True)
-        sys.exit(Invalid.exit_code)
-    click.echo("检查通过（未保存）/ check passed (nothing stored)" if dry_run else "导入完成 / imported")
+    run_import(lambda: import_households(file.read_bytes(), file.name, actor=SYSTEM, dry_run=dry_run,
+                                         max_bytes=SHELL_MAX_BYTES), _print_report, dry_run=dry_run)
 
 
 from server.households.assign_cli import assign_cmd  # noqa: E402  (its own module: bulk assignment)

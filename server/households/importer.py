@@ -25,7 +25,7 @@ from server.households import service
 from server.households.import_rows import HouseholdRows, find_columns, group_rows, parse_rows
 from server.households.models import Household, Member
 from server.sheets import read_sheets
-from server.staging import keep_upload, read_kept_upload
+from server.staging import commit_staged, stage_import
 from server.uploads import safe_filename
 
 CHUNK = 500  # codes per IN (...) query
@@ -249,13 +249,10 @@ def import_households(data: bytes, filename: str, *, actor, dry_run: bool = Fals
 
 
 def stage_household_import(data: bytes, filename: str, *, actor) -> dict:
-    """A dry run; when the file is clean and changes something, keep its bytes for ``commit_staged_import``
-    (the report then carries ``upload_sha256``)."""
-    report = import_households(data, filename, actor=actor, dry_run=True)
-    if not report["errors"] and (report["created"] or report["updated"]):
-        report["upload_sha256"] = keep_upload(data)
-    return report
+    """A dry run; a clean file that changes something is kept for ``commit_staged_import`` (``upload_sha256``)."""
+    return stage_import(import_households, data, filename, actor=actor,
+                        changes=lambda r: r["created"] or r["updated"])
 
 
 def commit_staged_import(sha256: str, filename: str, *, actor) -> dict:
-    return import_households(read_kept_upload(sha256), filename, actor=actor)
+    return commit_staged(import_households, sha256, filename, actor=actor)

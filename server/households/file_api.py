@@ -56,7 +56,39 @@ def get_household_file(code: str):
         return jsonify(HouseholdFileSchema().dump(household_file(code, actor=actor)))
 
 
+def _area_operation(area: str, result: str, content: str, level: str):
+    """Append the parameters and responses the three area routes share to the view's OpenAPI docstring."""
+    def decorate(view):
+        view.__doc__ = view.__doc__.rstrip() + f"""
+      parameters:
+      - in: path
+        name: code
+        schema: {{type: string}}
+        required: true
+        description: {area}
+      - in: query
+        schema: RegisterMonthSchema
+      responses:
+        200:
+          description: {result}
+          content:
+            {content}
+        401:
+          description: no valid token
+        403:
+          description: the caller's role may not view households
+        404:
+          description: no such area, or outside the caller's areas
+        422:
+          description: the area is not {level}, or the month is malformed
+"""
+        return view
+
+    return decorate
+
+
 @bp.get("/areas/<code>/register")
+@_area_operation("行政村区划代码", "the register", "application/json: {schema: VillageRegisterSchema}", "a village")
 def get_village_register(code: str):
     """A village register.
     ---
@@ -66,28 +98,6 @@ def get_village_register(code: str):
         Every household of the village the caller may see (a cadre only their own), with the visits of one
         calendar month in China time (?month=YYYY-MM, this month by default). No ID numbers.
       tags: [households]
-      parameters:
-      - in: path
-        name: code
-        schema: {type: string}
-        required: true
-        description: 行政村区划代码
-      - in: query
-        schema: RegisterMonthSchema
-      responses:
-        200:
-          description: the register
-          content:
-            application/json:
-              schema: VillageRegisterSchema
-        401:
-          description: no valid token
-        403:
-          description: the caller's role may not view households
-        404:
-          description: no such area, or outside the caller's areas
-        422:
-          description: the area is not a village, or the month is malformed
     """
     actor = api_user()
     with unit_of_work():
@@ -95,33 +105,13 @@ def get_village_register(code: str):
 
 
 @bp.get("/areas/<code>/register.xlsx")
+@_area_operation("行政村区划代码", "the workbook", f"{XLSX}: {{}}", "a village")
 def get_village_register_xlsx(code: str):
     """A village register as a spreadsheet.
     ---
     get:
       summary: 村有册 Excel 下载（不含身份证号）/ the village register as .xlsx (no ID numbers)
       tags: [households]
-      parameters:
-      - in: path
-        name: code
-        schema: {type: string}
-        required: true
-        description: 行政村区划代码
-      - in: query
-        schema: RegisterMonthSchema
-      responses:
-        200:
-          description: the workbook
-          content:
-            application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {}
-        401:
-          description: no valid token
-        403:
-          description: the caller's role may not view households
-        404:
-          description: no such area, or outside the caller's areas
-        422:
-          description: the area is not a village, or the month is malformed
     """
     actor = api_user()
     with unit_of_work():
@@ -131,6 +121,8 @@ def get_village_register_xlsx(code: str):
 
 
 @bp.get("/areas/<code>/book")
+@_area_operation("乡镇（或县）区划代码", "the book", "application/json: {schema: TownshipBookSchema}",
+                 "a township or county")
 def get_township_book(code: str):
     """A township book.
     ---
@@ -141,28 +133,6 @@ def get_township_book(code: str):
         the month (?month=YYYY-MM, China time), households never visited; totals. A cadre's book counts only
         their own households.
       tags: [households]
-      parameters:
-      - in: path
-        name: code
-        schema: {type: string}
-        required: true
-        description: 乡镇（或县）区划代码
-      - in: query
-        schema: RegisterMonthSchema
-      responses:
-        200:
-          description: the book
-          content:
-            application/json:
-              schema: TownshipBookSchema
-        401:
-          description: no valid token
-        403:
-          description: the caller's role may not view households
-        404:
-          description: no such area, or outside the caller's areas
-        422:
-          description: the area is not a township or county, or the month is malformed
     """
     actor = api_user()
     with unit_of_work():

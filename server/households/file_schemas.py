@@ -110,7 +110,8 @@ class HouseholdFileSchema(Schema):
     secondary_cause = fields.Function(lambda f: f.household.secondary_cause)
     version = fields.Function(lambda f: f.household.version)
     members = fields.List(fields.Nested(FileMemberSchema))
-    categories = fields.Function(lambda f: FileCategorySchema(many=True).dump(f.household.categories))
+    categories = fields.List(fields.Nested(FileCategorySchema), attribute="household.categories",
+                             metadata={"description": "户类别变动，按时间先后"})
     helpers = fields.List(fields.Nested(FileHelperSchema))
     visits = fields.List(fields.Nested(FileVisitSchema), metadata={"description": "走访时间线，最新在前"})
     incomes = fields.List(fields.Nested(FileIncomeSchema), metadata={"description": "入户调查测算表中的收入，最新在前"})

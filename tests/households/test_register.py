@@ -14,7 +14,7 @@ from server.areas.models import Area
 from server.db import get_session, unit_of_work
 from server.households.assignments import assign_households
 from server.households.models import Household
-from server.households.register import Month, village_register
+from server.households.register import Month, township_book, village_register
 from server.submissions.models import Submission
 from tests.households.test_entity_list import _visit, phones  # noqa: F401
 from tests.households.test_file import submission_id
@@ -150,33 +150,44 @@ def test_the_register_spreadsheet_has_every_household_and_no_id_numbers(client, 
     assert not any(ID_NUMBER.search(str(cell)) for row in rows for cell in row if cell is not None)
 
 
-def test_a_register_takes_the_same_number_of_queries_for_3_or_60_households(app, make_household, visits):
-    def count_queries():
-        statements = []
-        engine = app.extensions["zoufang_engine"]
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            with app.app_context():
-                register = village_register("V11", actor=SYSTEM)
-                rows = [(r.household.code, r.household.group, r.helpers, r.members) for r in register.rows]
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(rows), len(statements)
+def _statements(app, read) -> tuple[int, int]:
+    """(rows read, SQL statements run) for ``read()`` called in a fresh app context."""
+    statements = []
+    engine = app.extensions["zoufang_engine"]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with app.app_context():
+            rows = read()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return rows, len(statements)
 
+
+def _register_rows():
+    return len([(r.household.code, r.household.group, r.helpers, r.members)
+                for r in village_register("V11", actor=SYSTEM).rows])
+
+
+def _book_rows():
+    return sum(r.households for r in township_book("C", actor=SYSTEM).rows)
+
+
+def test_register_and_book_take_the_same_number_of_queries_for_4_or_64_households(app, make_household, visits):
     def in_group(codes):
         with app.app_context(), unit_of_work():
             group = get_session().scalar(select(Area.id).where(Area.code == "G111"))
             get_session().execute(update(Household).where(Household.code.in_(codes)).values(group_id=group))
 
     in_group(["H11A"])
-    few = count_queries()
+    few = _statements(app, _register_rows), _statements(app, _book_rows)
     codes = [make_household(f"H11X{n:02d}", "V11", head=f"张{n}", members=2) for n in range(60)]
     in_group(codes)
     with app.app_context(), unit_of_work():
         assign_households("cadre_a2", actor=SYSTEM, codes=codes)
-    many = count_queries()
-    assert few[0] == 2 and many[0] == 62 and many[1] == few[1]
+    many = _statements(app, _register_rows), _statements(app, _book_rows)
+    assert [rows for rows, _ in few] == [2, 4] and [rows for rows, _ in many] == [62, 64]
+    assert [n for _, n in many] == [n for _, n in few]
 
 
 def test_month_bounds_are_china_time():

@@ -195,3 +195,24 @@ def test_month_bounds_are_china_time():
     assert (month.label, month.start.isoformat(), month.end.isoformat()) == \
         ("2025-03", "2025-02-28T16:00:00", "2025-03-31T16:00:00")
     assert Month.of(date(2025, 12, 5)).end.isoformat() == "2025-12-31T16:00:00"
+
+
+def test_the_households_page_lists_areas_for_staff_and_own_households_for_cadres(client, login, make_user, visits):
+    login("t1_staff")
+    page = client.get("/households").get_data(as_text=True)
+    assert 'href="/households"' in page  # the nav link
+    assert 'href="/areas/T1/book"' in page and 'href="/areas/V12/register"' in page and "西乡" not in page
+    found = client.get("/households?q=王").get_data(as_text=True)
+    assert 'href="/households/H11A"' in found and 'href="/households/H11B"' in found and "H12A" not in found
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    login("cadre_a")
+    own = client.get("/households").get_data(as_text=True)
+    assert 'href="/households/H11A"' in own and "H11B" not in own and "/book" not in own
+
+
+def test_designers_see_no_household_pages(client, login, make_user, visits):
+    make_user("designer", "C", username="designer1")
+    login("designer1")
+    assert 'href="/households"' not in client.get("/").get_data(as_text=True)
+    assert client.get("/households").status_code == 403
+    assert client.get("/areas/V11/register").status_code == 403

@@ -10,13 +10,14 @@ number of submissions the database holds afterwards (must be N). Exits 1 when a 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from common import (FAILURE_SAMPLES, FORM_ID, Deployment, Form, LoadResult, SubmissionFactory, baseline_server,
-                    closed_loop, log, ms, percentile, post, use_ref)
+                    closed_loop, load_average, log, ms, percentile, post, use_ref)
 
 GOAL = 0.5
 
@@ -34,7 +35,9 @@ def run_ours(db: str, n: int, concurrency: int, keep: bool) -> tuple[LoadResult,
         form = dep.warm_up()
         log(f"{db}: {n} submissions of {form.form_id} v{form.version}, {concurrency} clients → "
             f"http://127.0.0.1:{dep.port}{dep.key_path}/submission")
+        load_before = load_average()
         result = closed_loop(n, concurrency, sender(SubmissionFactory(form), dep.port, dep.submission_path))
+        log(f"load average (1 min) on this {os.cpu_count()}-core machine: {load_before} before, {load_average()} after")
         log(result.summary(f"zoufang/{db}"))
         dep.server.stop()
         stored = dep.count_submissions()

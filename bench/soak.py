@@ -10,10 +10,22 @@ Exits 1 when a check fails.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from common import (FAILURE_SAMPLES, Deployment, SubmissionFactory, log, ms, open_loop, percentile, post,
+from common import (FAILURE_SAMPLES, Deployment, SubmissionFactory, load_average, log, ms, open_loop, percentile, post,
                     use_ref)
+
+
+def stalls(outcomes, rate: float, top: int = 5) -> list[tuple[int, float]]:
+    """The seconds of the run (by scheduled send time) whose sends waited longest, over 1 s only."""
+    by_second: dict[int, float] = {}
+    for o in outcomes:
+        if o.status is None:
+            continue
+        second = int(o.n / rate)
+        by_second[second] = max(by_second.get(second, 0.0), o.lag + o.latency)
+    return sorted(((t, v) for t, v in by_second.items() if v > 1.0), key=lambda tv: -tv[1])[:top]
 
 
 def main() -> int:
@@ -39,7 +51,9 @@ def main() -> int:
         planned = int(args.rate * args.seconds)
         log(f"{args.db}: {planned} submissions at {args.rate:g}/s for {args.seconds:g} s → "
             f"http://127.0.0.1:{dep.port}{dep.key_path}/submission")
+        load_before = load_average()
         result = open_loop(args.rate, args.seconds, send, max_in_flight=args.max_in_flight)
+        log(f"load average (1 min) on this {os.cpu_count()}-core machine: {load_before} before, {load_average()} after")
         dep.server.stop()
         stored, attachments = dep.count_submissions()
 
@@ -57,6 +71,10 @@ def main() -> int:
           f"max {ms(max(answered, default=float('nan')))}")
     print(f"latency from schedule: p50 {ms(percentile(from_schedule, 50))}, p95 {ms(percentile(from_schedule, 95))}, "
           f"max {ms(max(from_schedule, default=float('nan')))}; sends started > 1 s late: {late}")
+    worst = stalls(result.outcomes, args.rate)
+    if worst:
+        print("slowest seconds (t = when the sends were due, max latency from schedule): "
+              + ", ".join(f"t={t} s {ms(v)}" for t, v in worst))
     count_ok = stored == len(ok) and attachments == 2 * len(ok)
     print(f"database holds {stored} submissions and {attachments} attachment rows "
           f"(expected {len(ok)} and {2 * len(ok)}: {'ok' if count_ok else 'MISMATCH'})")

@@ -17,6 +17,8 @@ UI_BLUEPRINTS = [
     ("server.audit.views", "bp"),
     ("server.households.file_views", "bp"),
     ("server.households.assign_views", "bp"),
+    ("server.poverty.views", "bp"),
+    ("server.ledger.views", "bp"),
 ]
 API_BLUEPRINTS = [
     ("server.core.api", "bp"),
@@ -28,6 +30,8 @@ API_BLUEPRINTS = [
     ("server.audit.api", "bp"),
     ("server.households.file_api", "bp"),
     ("server.households.assign_api", "bp"),
+    ("server.poverty.api", "bp"),
+    ("server.ledger.api", "bp"),
     # OpenRosa (ODK Collect): authenticated by path token or HTTP Basic, no cookies, no CSRF
     ("server.openrosa.views", "bp"),
 ]

@@ -22,6 +22,7 @@ CLI_GROUPS = [
     ("server.households.cli", "household"),
     ("server.forms.cli", "form"),
     ("server.accounts.phone_cli", "phone_url"),
+    ("server.poverty.cli", "poverty_line"),
 ]
 
 

@@ -55,6 +55,9 @@ def load_demo() -> list[tuple[str, str, str]]:
     from server.households.demo import load_demo_households
 
     load_demo_households({areas[0]: username for username, _, role, areas in USERS if role == "cadre"})
+    from server.poverty.demo import load_demo_lines
+
+    load_demo_lines(COUNTY[0], "431228101201")
     _publish_shipped_forms()
     return logins
 

@@ -7,5 +7,7 @@ from server.forms.models import Form, FormAssignment, FormMedia, FormVersion  # 
 from server.households.models import (Assignment, Household, HouseholdCategory,  # noqa: F401
                                       HouseholdChange, Member)
 from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion  # noqa: F401
+from server.poverty.models import PovertyLine  # noqa: F401
+from server.ledger.models import LedgerEvent, LedgerItem  # noqa: F401
 
 metadata = Base.metadata

@@ -28,6 +28,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "household.assign": frozenset({"admin", "township"}),
     "household.view_id_number": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
+    "poverty.view": frozenset({"admin", "designer", "township", "supervisor"}),
+    "poverty.manage": frozenset({"admin"}),
+    "ledger.view": frozenset({"admin", "township", "supervisor", "cadre"}),
+    "ledger.update": frozenset({"admin", "township", "cadre"}),
+    "ledger.verify": frozenset({"admin", "township"}),
 }
 
 ACTION_LABELS = {
@@ -47,6 +52,11 @@ ACTION_LABELS = {
     "household.assign": ("分配帮扶干部", "assign cadres to households"),
     "household.view_id_number": ("查看完整身份证号", "see full ID numbers"),
     "audit.view": ("查看审计日志", "view the audit log"),
+    "poverty.view": ("查看贫困线", "view poverty lines"),
+    "poverty.manage": ("设定贫困线", "set poverty lines"),
+    "ledger.view": ("查看问题台账", "view the problem ledger"),
+    "ledger.update": ("更新问题整改进度", "update problem progress"),
+    "ledger.verify": ("验收或重开问题", "verify or reopen problems"),
 }
 
 

@@ -9,5 +9,6 @@ from server.households.models import (Assignment, Household, HouseholdCategory, 
 from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion  # noqa: F401
 from server.poverty.models import PovertyLine  # noqa: F401
 from server.ledger.models import LedgerEvent, LedgerItem  # noqa: F401
+from server.scoring.models import ScoreResult  # noqa: F401
 
 metadata = Base.metadata

@@ -65,6 +65,8 @@ class FormVersion(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The checked scoring sheet (server.scoring.sheet.read_scoring): frozen with the version like the XForm.
+    scoring: Mapped[dict | None] = mapped_column(JSON)
 
     form: Mapped[Form] = relationship(back_populates="versions")
     media: Mapped[list["FormMedia"]] = relationship(

@@ -179,6 +179,7 @@ def upload_xlsform(data: bytes, filename: str, *, actor, area_code: str | None =
     draft.xform_sha256 = hashlib.sha256(xform_bytes).hexdigest()
     draft.xform_md5 = hashlib.md5(xform_bytes).hexdigest()
     draft.warnings, draft.validated, draft.validate_note = conv.warnings, conv.validated, conv.validate_note
+    draft.scoring = conv.scoring
     draft.uploaded_by_id, draft.uploaded_at = actor.id, utcnow()
     form.title = conv.title
     _carry_media(form, draft, conv, replacing)

@@ -21,6 +21,7 @@ from server.errors import Invalid, TooLarge, UnsupportedType
 MAX_ROWS = 20_000      # rows with content, per sheet
 MAX_COLUMNS = 1_000    # the right-most column holding a value
 XLSFORM_SHEETS = frozenset(constants.SUPPORTED_SHEET_NAMES)
+SCORING_SHEETS = frozenset({"scoring", "scoring_choices"})  # ignored by pyxform, read by server.scoring.sheet
 
 Row = tuple[int, dict]
 
@@ -55,10 +56,10 @@ def _unreadable(kind: str, exc: Exception) -> UnsupportedType:
 
 
 def _relevant(names: list[str]) -> set[str]:
-    """The sheets pyxform reads: the XLSForm ones, or the only sheet (read as survey)."""
+    """The sheets pyxform reads (the XLSForm ones, or the only sheet, read as survey) and the scoring sheets."""
     if len(names) == 1:
         return set(names)
-    return {n for n in names if n.lower() in XLSFORM_SHEETS}
+    return {n for n in names if n.lower() in XLSFORM_SHEETS | SCORING_SHEETS}
 
 
 def _blank(value) -> bool:

@@ -16,6 +16,7 @@ from flask import current_app
 from server.errors import DomainError, Invalid
 from server.forms import issues, xform
 from server.forms.workbook import read_workbook
+from server.scoring.sheet import read_scoring
 from server.uploads import sniff_spreadsheet
 
 
@@ -45,6 +46,7 @@ class Conversion:
     validated: bool = False
     validate_note: str = ""
     media: list[dict] = field(default_factory=list)
+    scoring: dict | None = None  # the checked scoring sheet (server.scoring.sheet), None without one
 
     def with_version(self, version: str) -> "Conversion":
         self.xform = xform.set_root_attributes(self.xform, version=version)
@@ -125,7 +127,10 @@ def convert_xlsform(data: bytes, filename: str) -> Conversion:
     if info.version is not None and len(info.version) > 64:
         raise _invalid([{"sheet": "settings", "row": 2, "column": "version", "message": "version 不能超过 64 个字符",
                          "message_en": "version is longer than 64 characters"}])
+    scoring, problems = read_scoring(rows, text)
+    if problems:
+        raise _invalid(problems)
     return Conversion(form_id=info.form_id, version=info.version, title=(info.title or info.form_id)[:255],
                       xform=text, kind=kind, warnings=warnings, itemsets=result.itemsets,
                       validated=validate, validate_note=NOTE_PASSED if validate else note,
-                      media=xform.media_references(text))
+                      media=xform.media_references(text), scoring=scoring)

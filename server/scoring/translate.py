@@ -91,28 +91,28 @@ def numeric_operands(tok, score_kinds: dict[str, str]) -> list[int]:
     return []
 
 
+def _unknown_variable(prefix: str, name: str) -> tuple[str, str]:
+    if prefix == "score":
+        return (f"${{score:{name}}} 不是本行之前的评分行（评分行只能引用上方已定义的行）",
+                f"${{score:{name}}} is not a scoring row above this one")
+    return (f"未知的参数 ${{param:{name}}}（可用：{'、'.join(PARAMS)}）",
+            f"Unknown parameter ${{param:{name}}} (known: {', '.join(PARAMS)})")
+
+
 def translate(expression: str, fields: dict[str, list[Field]], scores: dict[str, str]) -> Translation:
     """``scores``: the rows above this one, name → type. Problems are collected, not raised."""
     out = Translation()
 
     def substitute(m: re.Match) -> str:
         ref = m.group(1).strip()
-        if ref.startswith("score:"):
-            name = ref[6:].strip()
-            if name not in scores:
-                out.problems.append((f"${{score:{name}}} 不是本行之前的评分行（评分行只能引用上方已定义的行）",
-                                     f"${{score:{name}}} is not a scoring row above this one"))
+        prefix, colon, name = ref.partition(":")
+        if colon and prefix in ("score", "param"):
+            name = name.strip()
+            if name not in (scores if prefix == "score" else PARAMS):
+                out.problems.append(_unknown_variable(prefix, name))
                 return "$" + UNKNOWN_VAR
-            out.scores.append(name)
-            return f"$score__{name}"
-        if ref.startswith("param:"):
-            name = ref[6:].strip()
-            if name not in PARAMS:
-                out.problems.append((f"未知的参数 ${{param:{name}}}（可用：{'、'.join(PARAMS)}）",
-                                     f"Unknown parameter ${{param:{name}}} (known: {', '.join(PARAMS)})"))
-                return "$" + UNKNOWN_VAR
-            out.params.append(name)
-            return f"$param__{name}"
+            (out.scores if prefix == "score" else out.params).append(name)
+            return f"${prefix}__{name}"
         found = fields.get(ref, [])
         if len(found) != 1:
             out.problems.append((f"survey 表中没有名为“{ref}”的问题" if not found else f"问题名称“{ref}”不唯一，无法引用",

@@ -40,7 +40,7 @@ def test_formula_without_cached_value_names_the_cell(svc, areas, stored):
 
 
 def test_formulas_on_sheets_pyxform_ignores_are_allowed(svc, areas):
-    form = upload(svc, xlsform(extra_sheets={"scoring": [["name", "expression"], ["x", "=SUM(1,2)"]]}))
+    form = upload(svc, xlsform(extra_sheets={"notes": [["name", "expression"], ["x", "=SUM(1,2)"]]}))
     assert form.xml_form_id == "visit"
 
 

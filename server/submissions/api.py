@@ -9,6 +9,7 @@ from server.db import unit_of_work
 from server.households.entities import resolve_conflict
 from server.i18n import select_locale
 from server.inputs import load
+from server.scoring.service import scores_json
 from server.submissions import queries
 from server.submissions.files import attachment_response, xml_download
 from server.submissions.schemas import (AnswerSchema, EntityConflictSchema, SubmissionDetailSchema,
@@ -94,6 +95,7 @@ def get_submission(submission_id: int):
         sub = queries.get_submission(submission_id, actor=actor)
         data = SubmissionDetailSchema().dump(sub)
         data["answers"] = AnswerSchema(many=True).dump(queries.submission_answers(sub, lang=select_locale()))
+        data["scores"], data["score_parameters"] = scores_json(sub, lang=select_locale())
         return jsonify(data)
 
 

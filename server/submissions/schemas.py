@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from server.inputs import blank_to_none
+from server.scoring.schemas import ScoreParametersSchema, ScoreSchema
 from server.submissions.models import SUBMISSION_STATES
 from server.submissions.queries import MAX_PER_PAGE
 
@@ -98,6 +99,9 @@ class SubmissionDetailSchema(SubmissionSchema):
     versions = fields.List(fields.Nested(SubmissionVersionSchema))
     # Not an attribute of the model: the API adds the answers it read for the caller's language.
     answers = fields.List(fields.Nested(AnswerSchema))
+    # Likewise: the scoring sheet's results for the current version (empty when the form has no scoring).
+    scores = fields.List(fields.Nested(ScoreSchema))
+    score_parameters = fields.Nested(ScoreParametersSchema, allow_none=True)
 
 
 class EntityConflictSchema(Schema):

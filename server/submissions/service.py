@@ -30,6 +30,7 @@ from server.forms.service import get_xform_bytes
 from server.households.entities import process_entity, saveto_paths
 from server.households.linking import household_code, household_paths, link
 from server.ledger.ingest import sync_problems
+from server.scoring.service import score_submission
 from server.storage.blobs import get_store
 from server.submissions.instance import Instance, binary_paths, parse_instance
 from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion
@@ -209,6 +210,7 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
     link(sub, household_code(inst.leaves, household_paths(fv.xform_sha256, xform)), actor)
     process_entity(sub, inst.entity, inst.leaves, saveto_paths(fv.xform_sha256, xform), actor=actor)
     sync_problems(sub, upload.xml, actor=actor)  # problems found in the visit → the household's ledger
+    score_submission(sub, upload.xml)  # the scoring sheet's results, in this transaction; never raises
     added = _store_attachments(version, accepted)
     sub.incomplete = bool(version.missing_attachments)
     _flush()

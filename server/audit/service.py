@@ -51,6 +51,16 @@ ACTION_LABELS = {
     "form.state": ("修改表单状态", "changed form state"),
     "form.assign": ("分配表单", "assigned form"),
     "form.media": ("上传媒体文件", "uploaded media file"),
+    "phone.issue": ("发放手机链接", "issued a phone link"),
+    "phone.revoke": ("吊销手机链接", "revoked a phone link"),
+    "household.import": ("导入农户", "imported households"),
+    "household.assign.add": ("增加帮扶干部", "added a helper cadre"),
+    "household.assign.replace": ("更换帮扶干部", "replaced helper cadres"),
+    "household.assign.remove": ("结束帮扶", "ended a helper's assignment"),
+    "household.entity_conflict.apply": ("按走访记录更新农户信息（冲突）", "applied a conflicting household update"),
+    "household.entity_conflict.dismiss": ("不采用冲突的农户信息", "dismissed a conflicting household update"),
+    "poverty.set": ("设定贫困线", "set a poverty line"),
+    "poverty.delete": ("删除贫困线", "deleted a poverty line"),
 }
 
 

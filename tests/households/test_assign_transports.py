@@ -55,3 +55,14 @@ def test_the_cli_assigns_and_exits_with_a_code_on_errors(app, runner, registry):
     assert bad.exit_code == 9 and "工作区划不包括" in bad.output
     none = runner.invoke(args=["household", "assign", "cadre_b"])
     assert none.exit_code == 9
+
+
+def test_the_households_page_links_import_and_assignment_for_staff_only(client, registry, login):
+    login("t1_staff")
+    html = client.get("/households").get_data(as_text=True)
+    assert 'href="/households/assign"' in html and 'href="/households/import"' in html
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/households").data)})
+    login("cadre_a")
+    html = client.get("/households").get_data(as_text=True)
+    assert "/households/assign" not in html and "/households/import" not in html
+    assert 'href="/ledger"' in html and 'href="/poverty-lines"' not in html  # the nav follows permissions

@@ -63,6 +63,8 @@ class Config:
         if "ZOUFANG_SUBMISSION_MAX_BYTES" in env:
             cfg = replace(cfg, submission_max_bytes=_int("ZOUFANG_SUBMISSION_MAX_BYTES",
                                                          env["ZOUFANG_SUBMISSION_MAX_BYTES"]))
+        if "ZOUFANG_IMPORT_MAX_BYTES" in env:
+            cfg = replace(cfg, import_max_bytes=_int("ZOUFANG_IMPORT_MAX_BYTES", env["ZOUFANG_IMPORT_MAX_BYTES"]))
         if "ZOUFANG_BODY_TIMEOUT" in env:
             cfg = replace(cfg, body_timeout=_int("ZOUFANG_BODY_TIMEOUT", env["ZOUFANG_BODY_TIMEOUT"]))
         return cfg

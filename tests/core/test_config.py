@@ -9,6 +9,7 @@ def test_environment_overrides_defaults(tmp_path):
     assert cfg.database_url == f"sqlite:///{tmp_path / 'zoufang.sqlite3'}"
     assert cfg.odk_validate == "off"
     assert (tmp_path / "secret_key").exists()
+    assert Config.from_env({"ZOUFANG_IMPORT_MAX_BYTES": "123456789"}).import_max_bytes == 123456789
 
 
 def test_postgres_urls_use_psycopg(tmp_path):
@@ -21,6 +22,7 @@ def test_postgres_urls_use_psycopg(tmp_path):
     ({"ZOUFANG_ODK_VALIDATE": "maybe"}, "ZOUFANG_ODK_VALIDATE"),
     ({"REDIS_URL": "http://x"}, "REDIS_URL"),
     ({"ZOUFANG_XLSFORM_MAX_BYTES": "ten"}, "ZOUFANG_XLSFORM_MAX_BYTES"),
+    ({"ZOUFANG_IMPORT_MAX_BYTES": "big"}, "ZOUFANG_IMPORT_MAX_BYTES"),
 ])
 def test_bad_settings_stop_with_a_message_naming_them(tmp_path, env, fragment):
     with pytest.raises(ConfigError, match=fragment):

@@ -29,6 +29,7 @@ from server.areas.models import Area
 from server.audit.service import record_event
 from server.db import get_session
 from server.errors import Conflict, Invalid
+from server.forms.xform_cache import XFormFacts
 from server.households.entity_list import ENTITY_LIST
 from server.households.models import Assignment
 from server.households.service import (check_category, find_household, new_household, record_change,
@@ -40,20 +41,17 @@ SAVETO = "{http://www.opendatakit.org/xforms/entities}saveto"
 CONFLICT, ERROR = "entity_conflict", "entity_error"
 TRUE = ("1", "true", "true()")
 
-_SAVETO: dict[str, dict[str, str]] = {}
+def _read_saveto(xform: bytes) -> dict[str, str]:
+    return {(b.get("nodeset") or "").strip(): b.get(SAVETO).strip()
+            for b in fromstring(xform).iter(f"{XF}bind") if b.get(SAVETO)}
+
+
+_SAVETO = XFormFacts(_read_saveto)
 
 
 def saveto_paths(xform_sha256: str, load_xform: Callable[[], bytes]) -> dict[str, str]:
-    """Instance path → entity property, from the binds' entities:saveto (cached per XForm)."""
-    found = _SAVETO.get(xform_sha256)
-    if found is None:
-        root = fromstring(load_xform())
-        found = {(b.get("nodeset") or "").strip(): b.get(SAVETO).strip()
-                 for b in root.iter(f"{XF}bind") if b.get(SAVETO)}
-        if len(_SAVETO) >= 256:
-            _SAVETO.clear()
-        _SAVETO[xform_sha256] = found
-    return found
+    """Instance path → entity property, from the binds' entities:saveto."""
+    return _SAVETO.get(xform_sha256, load_xform)
 
 
 def _properties(leaves: list[tuple[str, str]], saveto: dict[str, str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Callable
 
 from defusedxml.ElementTree import fromstring
 
+from server.forms.xform_cache import XFormFacts
 from server.households.entity_list import ENTITY_LIST
 from server.households.service import find_household
 
@@ -29,9 +30,6 @@ UNKNOWN, NOT_ASSIGNED = "unknown_household", "not_assigned"
 FLAG_LABELS = {UNKNOWN: "户编号在登记册中不存在", NOT_ASSIGNED: "提交人不是该户的帮扶干部",
                "entity_conflict": "农户信息冲突：手机上的版本已过时，待人工处理",
                "entity_error": "新登记农户未能建立（户编号已存在或村不在提交人范围内）"}
-
-_PATHS: dict[str, tuple[str, ...]] = {}
-
 
 def _read_paths(xform: bytes) -> tuple[str, ...]:
     root = fromstring(xform)
@@ -46,15 +44,12 @@ def _read_paths(xform: bytes) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+_PATHS = XFormFacts(_read_paths)
+
+
 def household_paths(xform_sha256: str, load_xform: Callable[[], bytes]) -> tuple[str, ...]:
-    """Instance paths that hold a household code, in form order (cached: published XForms never change)."""
-    paths = _PATHS.get(xform_sha256)
-    if paths is None:
-        paths = _read_paths(load_xform())
-        if len(_PATHS) >= 256:
-            _PATHS.clear()
-        _PATHS[xform_sha256] = paths
-    return paths
+    """Instance paths that hold a household code, in form order."""
+    return _PATHS.get(xform_sha256, load_xform)
 
 
 def household_code(leaves: list[tuple[str, str]], paths: tuple[str, ...], entity_id: str | None = None) -> str | None:

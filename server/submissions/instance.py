@@ -14,6 +14,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from server.errors import BadRequest
+from server.forms.xform_cache import XFormFacts
 
 XFORMS_NS = "{http://www.w3.org/2002/xforms}"
 MAX_ID_LENGTH = 255
@@ -137,17 +138,14 @@ def parse_instance(data: bytes) -> Instance:
     return out
 
 
-_BINARY_PATHS: dict[str, frozenset[str]] = {}
+def _read_binary_paths(xform: bytes) -> frozenset[str]:
+    return frozenset((bind.get("nodeset") or "").strip() for bind in fromstring(xform).iter(f"{XFORMS_NS}bind")
+                     if _local(bind.get("type") or "") == "binary")
+
+
+_BINARY_PATHS = XFormFacts(_read_binary_paths)
 
 
 def binary_paths(xform_sha256: str, load_xform: Callable[[], bytes]) -> frozenset[str]:
-    """Nodesets of the XForm's binary questions, cached by the XForm's sha256 (published XForms never change)."""
-    found = _BINARY_PATHS.get(xform_sha256)
-    if found is None:
-        root = fromstring(load_xform())
-        found = frozenset((bind.get("nodeset") or "").strip() for bind in root.iter(f"{XFORMS_NS}bind")
-                          if _local(bind.get("type") or "") == "binary")
-        if len(_BINARY_PATHS) >= 256:
-            _BINARY_PATHS.clear()
-        _BINARY_PATHS[xform_sha256] = found
-    return found
+    """Nodesets of the XForm's binary questions (photos, signatures…)."""
+    return _BINARY_PATHS.get(xform_sha256, load_xform)

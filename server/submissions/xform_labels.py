@@ -13,6 +13,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml.ElementTree import fromstring
 
+from server.forms.xform_cache import XFormFacts
+
 XF = "{http://www.w3.org/2002/xforms}"
 H = "{http://www.w3.org/1999/xhtml}"
 CONTROLS = {"input", "select1", "select", "upload", "range", "rank", "trigger", "odk:rank"}
@@ -167,14 +169,8 @@ def read_form_labels(xform: bytes) -> FormLabels:
     return FormLabels(questions, langs, default)
 
 
-_CACHE: dict[str, FormLabels] = {}
+_LABELS = XFormFacts(read_form_labels, size=128)
 
 
 def form_labels(xform_sha256: str, load_xform: Callable[[], bytes]) -> FormLabels:
-    found = _CACHE.get(xform_sha256)
-    if found is None:
-        found = read_form_labels(load_xform())
-        if len(_CACHE) >= 128:
-            _CACHE.clear()
-        _CACHE[xform_sha256] = found
-    return found
+    return _LABELS.get(xform_sha256, load_xform)

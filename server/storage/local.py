@@ -41,7 +41,13 @@ class LocalBlobStore:
         return sha
 
     def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
-        """Copy a stream into the store; returns (sha256, size)."""
+        """Copy a stream into the store; returns (sha256, size).
+
+        A seekable stream (a spooled upload part) is hashed first: content the store already holds —
+        a re-sent photo, a split upload's repeated parts — is neither written nor fsync'd again."""
+        known = self._known(stream)
+        if known is not None:
+            return known
         tmp_dir = self.root / "tmp"
         tmp_dir.mkdir(exist_ok=True)
         h = hashlib.sha256()
@@ -61,6 +67,21 @@ class LocalBlobStore:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+    def _known(self, stream: BinaryIO) -> tuple[str, int] | None:
+        try:
+            if not stream.seekable():
+                return None
+            start = stream.tell()
+        except (AttributeError, OSError):
+            return None
+        h, size = hashlib.sha256(), 0
+        while chunk := stream.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+        stream.seek(start)
+        sha = h.hexdigest()
+        return (sha, size) if self.exists(sha) else None
 
     def read_bytes(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()

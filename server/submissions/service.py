@@ -127,7 +127,7 @@ def _new_version(form: Form, fv: FormVersion, inst: Instance, xml: bytes, expect
     return SubmissionVersion(form_id=form.id, instance_id=inst.instance_id, deprecated_id=inst.deprecated_id,
                              form_version_id=fv.id, xml_sha256=sha, xml_size=len(xml),
                              instance_name=inst.instance_name, submitter_id=actor.id, device_id=device_id,
-                             expected_attachments=expected, received_at=utcnow())
+                             expected_attachments=expected, received_at=utcnow(), attachments=[])
 
 
 def _make_current(sub: Submission, version: SubmissionVersion) -> None:
@@ -207,8 +207,9 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
         status = CREATED
     _make_current(sub, version)
     xform = lambda: get_xform_bytes(fv)  # noqa: E731  read only when a cache misses
-    link(sub, household_code(inst.leaves, household_paths(fv.xform_sha256, xform)), actor)
-    process_entity(sub, inst.entity, inst.leaves, saveto_paths(fv.xform_sha256, xform), actor=actor)
+    with get_session().no_autoflush:  # the rows go out in one flush, with the household already linked
+        link(sub, household_code(inst.leaves, household_paths(fv.xform_sha256, xform)), actor)
+        process_entity(sub, inst.entity, inst.leaves, saveto_paths(fv.xform_sha256, xform), actor=actor)
     sync_problems(sub, upload.xml, actor=actor)  # problems found in the visit → the household's ledger
     score_submission(sub, upload.xml)  # the scoring sheet's results, in this transaction; never raises
     added = _store_attachments(version, accepted)

@@ -188,3 +188,21 @@ def test_local_store_still_keeps_its_layout(tmp_path):
     store = LocalBlobStore(tmp_path)
     sha = store.put_bytes(b"on disk")
     assert (tmp_path / sha[:2] / sha[2:4] / sha).read_bytes() == b"on disk"
+
+
+def test_local_store_does_not_rewrite_what_it_holds(tmp_path, monkeypatch):
+    """A re-sent photo (seekable, as spooled upload parts are) is hashed, found, and neither written nor fsync'd."""
+    from server.storage import local
+
+    store = local.LocalBlobStore(tmp_path / "blobs")
+    data = b"photo" * 10000
+    sha, size = store.put_stream(io.BytesIO(data))
+    synced = []
+    monkeypatch.setattr(local.os, "fsync", lambda fd: synced.append(fd))
+    stream = io.BytesIO(b"xx" + data)
+    stream.seek(2)  # from where the caller stands, not from 0
+    assert store.put_stream(stream) == (sha, size)
+    assert synced == [] and stream.tell() == 2
+    assert store.put_stream(io.BytesIO(b"new photo")) != (sha, size)
+    assert len(synced) == 2  # a new blob: the file and its directory
+    assert store.read_bytes(sha) == data

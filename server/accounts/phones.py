@@ -51,7 +51,7 @@ def revoke_phone_token(user: User, *, actor) -> None:
 
 
 def user_for_phone_token(token: str) -> User | None:
-    row = get_session().scalar(select(PhoneToken).where(PhoneToken.token == token))
-    if row is None or row.revoked_at is not None or not row.user.active:
-        return None
-    return row.user
+    """The active user behind an unrevoked token (one query for both; every phone request asks)."""
+    return get_session().scalar(
+        select(User).join(PhoneToken, PhoneToken.user_id == User.id)
+        .where(PhoneToken.token == token, PhoneToken.revoked_at.is_(None), User.active.is_(True)))

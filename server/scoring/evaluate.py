@@ -13,7 +13,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element
 
 from defusedxml.ElementTree import fromstring
-from elementpath import XPathContext
+from elementpath import XPathContext, get_node_tree
 from elementpath.exceptions import ElementPathError
 
 from server.scoring.odk_xpath import Uncomputable, missing
@@ -92,9 +92,27 @@ def _failed(name: str, zh: str, en: str) -> dict:
     return {"name": name, "status": UNCOMPUTABLE, "value": None, "reason": zh, "reason_en": en}
 
 
+_COMPILED: dict[tuple, object] = {}
+
+
+def _compiled(row: dict, labels: dict, kinds: dict):
+    """A row's parsed XPath, parsed once per process: definitions are frozen with their form version and
+    evaluating a parsed expression only reads it."""
+    key = (row["xpath"], row["type"], repr(sorted(row["paths"].items())), repr(sorted(labels.items())),
+           repr(sorted(kinds.items())))
+    token = _COMPILED.get(key)
+    if token is None:
+        token = compile_xpath(row["xpath"], row["paths"], labels, kinds, numeric=row["type"] == "number")
+        if len(_COMPILED) >= 2048:
+            _COMPILED.clear()
+        _COMPILED[key] = token
+    return token
+
+
 def evaluate(definition: dict, xml: bytes, params: dict, missing_params: dict[str, tuple[str, str]]) -> list[dict]:
     """``params``: name → value; ``missing_params``: name → (zh, en) why the server has none."""
     root = parse_instance(xml)
+    tree = get_node_tree(root)  # built once, shared by every row
     rows = definition.get("rows", [])
     kinds = {r["name"]: KINDS.get(r["type"], "unknown") for r in rows}
     labels = {r["name"]: (r["label"]["zh"], r["label"]["en"]) for r in rows}
@@ -112,8 +130,7 @@ def evaluate(definition: dict, xml: bytes, params: dict, missing_params: dict[st
         else:
             codes = {c["name"] for c in definition.get("choices", {}).get(row.get("choice_list") or "", [])}
             try:
-                token = compile_xpath(row["xpath"], row["paths"], labels, kinds, numeric=row["type"] == "number")
-                value = token.evaluate(XPathContext(root, variables=dict(variables)))
+                value = _compiled(row, labels, kinds).evaluate(XPathContext(tree, variables=dict(variables)))
                 result = {"name": name, "status": OK, "value": _convert(row, value, root, codes),
                           "reason": None, "reason_en": None}
             except Uncomputable as exc:

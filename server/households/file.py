@@ -27,6 +27,8 @@ from server.households.linking import FLAG_LABELS
 from server.households.models import Household
 from server.households.privacy import shown_id_number
 from server.households.service import MEMBER_FIELDS, get_household
+from server.ledger.models import LedgerItem
+from server.scoring.models import ScoreResult  # noqa: F401  (maps SubmissionVersion.score)
 from server.storage.blobs import get_store
 from server.submissions.instance import parse_instance
 from server.submissions.models import SUBMISSION_STATE_LABELS, Submission, SubmissionVersion
@@ -59,6 +61,12 @@ class Visit:
     def state_label(self) -> str:
         return SUBMISSION_STATE_LABELS.get(self.submission.state, self.submission.state)
 
+    @property
+    def scores(self) -> list[dict]:
+        """The current version's results, as the visit page shows them (labels in the request's language)."""
+        result = self.submission.current.score
+        return result.shown() if result is not None else []
+
 
 @dataclass
 class IncomeRecord:
@@ -78,6 +86,7 @@ class HouseholdFile:
     helpers: list[dict]
     visits: list[Visit]
     incomes: list[IncomeRecord] = field(default_factory=list)
+    problems: list[LedgerItem] = field(default_factory=list)  # the household's 问题台账, newest first
 
     @property
     def current_helpers(self) -> list[dict]:
@@ -110,7 +119,8 @@ def _can_open(sub: Submission, actor) -> bool:
 def _visits(household: Household, actor) -> list[Visit]:
     q = (select(Submission).where(Submission.household_id == household.id)
          .options(selectinload(Submission.form), selectinload(Submission.submitter),
-                  selectinload(Submission.versions).selectinload(SubmissionVersion.attachments))
+                  selectinload(Submission.versions).selectinload(SubmissionVersion.attachments),
+                  selectinload(Submission.versions).selectinload(SubmissionVersion.score))
          .order_by(Submission.received_at.desc(), Submission.id.desc()))
     return [Visit(sub, [a.name for a in sub.current.attachments if a.content_type.lower().startswith("image/")],
                   _can_open(sub, actor))
@@ -150,6 +160,8 @@ def _incomes(visits: list[Visit]) -> list[IncomeRecord]:
 def household_file(code: str, *, actor, today: date | None = None) -> HouseholdFile:
     household = get_household(code, actor=actor)
     visits = _visits(household, actor)
+    problems = list(get_session().scalars(select(LedgerItem).where(LedgerItem.household_id == household.id)
+                                          .order_by(LedgerItem.created_at.desc(), LedgerItem.id.desc())))
     return HouseholdFile(household=household, members=_members(household, actor),
                          helpers=_helpers(household, today or date.today()), visits=visits,
-                         incomes=_incomes(visits))
+                         incomes=_incomes(visits), problems=problems)

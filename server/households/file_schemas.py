@@ -67,6 +67,16 @@ class FileHelperSchema(Schema):
     current = fields.Boolean()
 
 
+class FileScoreSchema(Schema):
+    name = fields.String()
+    label = fields.String()
+    type = fields.String()
+    status = fields.String(metadata={"description": "ok，或 uncomputable（无法计算，reason 说明原因）"})
+    value = fields.Raw(allow_none=True)
+    display = fields.String()
+    reason = fields.String(allow_none=True)
+
+
 class FileVisitSchema(Schema):
     submission_id = fields.Function(lambda v: v.submission.id)
     received_at = fields.Function(lambda v: v.submission.received_at.isoformat())
@@ -81,6 +91,19 @@ class FileVisitSchema(Schema):
     photos = fields.List(fields.String(), metadata={"description": "照片附件名（可由 /submissions/{id}/attachments/{name} "
                                                                    "取得，需有权查看该走访）"})
     openable = fields.Boolean(metadata={"description": "调用者能否打开该走访记录及照片"})
+    scores = fields.List(fields.Nested(FileScoreSchema), metadata={"description": "评分结果（表单 scoring 表）"})
+
+
+class FileProblemSchema(Schema):
+    id = fields.Integer()
+    description = fields.String()
+    aspect_label = fields.String(allow_none=True)
+    measure = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    deadline = fields.Date(allow_none=True)
+    state = fields.String()
+    state_label = fields.String()
+    submission_id = fields.Integer(allow_none=True, metadata={"description": "提出该问题的走访"})
 
 
 class FileIncomeSchema(Schema):
@@ -115,6 +138,7 @@ class HouseholdFileSchema(Schema):
     helpers = fields.List(fields.Nested(FileHelperSchema))
     visits = fields.List(fields.Nested(FileVisitSchema), metadata={"description": "走访时间线，最新在前"})
     incomes = fields.List(fields.Nested(FileIncomeSchema), metadata={"description": "入户调查测算表中的收入，最新在前"})
+    problems = fields.List(fields.Nested(FileProblemSchema), metadata={"description": "问题台账，最新在前"})
 
 
 class RegisterRowSchema(Schema):
@@ -128,6 +152,9 @@ class RegisterRowSchema(Schema):
     last_visit = fields.DateTime(allow_none=True, metadata={"description": "最近一次走访的接收时间（UTC）"})
     visits_in_month = fields.Integer()
     visits_total = fields.Integer()
+    open_problems = fields.Integer(metadata={"description": "未销号（待整改、整改中）的问题数"})
+    results = fields.List(fields.Nested(FileScoreSchema), metadata={
+        "description": "各表最近一次走访中，scoring 表 register 列标记的评分"})
 
 
 class VillageRegisterSchema(Schema):

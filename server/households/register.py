@@ -29,6 +29,7 @@ from server.audit.times import CHINA, day_start_utc, local_time
 from server.db import get_session
 from server.errors import Invalid
 from server.households.models import CATEGORIES, Assignment, Household, Member
+from server.households.register_results import latest_register_results, open_problem_counts
 from server.households.service import visible_condition
 from server.submissions.models import Submission
 
@@ -70,6 +71,8 @@ class RegisterRow:
     last_visit: datetime | None  # naive UTC
     visits_in_month: int
     visits_total: int
+    results: list[dict] = field(default_factory=list)  # the register's scoring rows, newest visit per form
+    open_problems: int = 0  # ledger items not yet fixed
 
     @property
     def last_visit_date(self) -> str:
@@ -159,7 +162,9 @@ def village_register(code: str, *, actor, month: Month | None = None, today: dat
             .join(Household, Household.id == Assignment.household_id)
             .where(Household.village_id == village.id, active).order_by(Assignment.start, Assignment.id)):
         helpers.setdefault(household_id, []).append(name)
-    rows = [RegisterRow(h, n or 0, helpers.get(h.id, []), last, int(in_month or 0), total or 0)
+    results, problems = latest_register_results(village.id), open_problem_counts(village.id)
+    rows = [RegisterRow(h, n or 0, helpers.get(h.id, []), last, int(in_month or 0), total or 0,
+                        results.get(h.id, []), problems.get(h.id, 0))
             for h, n, last, in_month, total in found]
     return VillageRegister(village, month, rows)
 
@@ -204,7 +209,7 @@ def _own_only(actor) -> bool:
 # ---- the register as a spreadsheet ---------------------------------------------------------------
 
 REGISTER_HEADERS = ("序号", "户编号", "户主姓名", "村民小组", "家庭人口", "户类别", "帮扶责任人", "最近走访日期",
-                    "本月走访次数", "累计走访次数")
+                    "本月走访次数", "累计走访次数", "未销号问题", "最近评分")
 
 
 def register_xlsx(register: VillageRegister) -> bytes:
@@ -215,7 +220,8 @@ def register_xlsx(register: VillageRegister) -> bytes:
     for n, row in enumerate(register.rows, 1):
         h = row.household
         ws.append((n, h.code, h.head_name, h.group.name if h.group else "", row.members, h.category_label,
-                   "、".join(row.helpers), row.last_visit_date or None, row.visits_in_month, row.visits_total))
+                   "、".join(row.helpers), row.last_visit_date or None, row.visits_in_month, row.visits_total,
+                   row.open_problems, "；".join(f"{r['label']}：{r['display']}" for r in row.results) or None))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -116,6 +116,8 @@ def read_scoring(rows: WorkbookRows, xform: str) -> tuple[dict | None, list[dict
             out.append({"row": n, "name": name, "type": row_type, "expression": expression, "xpath": tr.xpath,
                         "label": {"zh": _label(values, "zh") or name, "en": _label(values, "en") or name},
                         "choice_list": list_name or None, "scores": tr.scores, "params": tr.params,
+                        # optional column: the result is shown in the village register (村有册) too
+                        "register": _text(values.get("register")).lower() in ("yes", "true", "1", "是", "y"),
                         "paths": {p: {"name": f, "repeat": fields[f][0].repeat} for p, f in tr.paths.items()}})
         if NAME_RE.match(name) and row_type in TYPES:
             scores.setdefault(name, row_type)

@@ -145,7 +145,8 @@ def test_the_register_spreadsheet_has_every_household_and_no_id_numbers(client, 
     assert rows[0][:3] == ["序号", "户编号", "户主姓名"] and "身份证号" not in rows[0]
     assert [r[1:7] for r in rows[1:]] == [["H11A", "王一", None, 1, "贫困户", "cadre_a"],
                                          ["H11B", "王二", None, 3, "贫困户", "cadre_a2"]]
-    assert [r[8:] for r in rows[1:]] == [[2, 3], [0, 1]]
+    assert [r[8:10] for r in rows[1:]] == [[2, 3], [0, 1]]
+    assert [r[10:] for r in rows[1:]] == [[0, None], [0, None]]  # no problems raised, no scoring sheet
     assert isinstance(rows[1][7], str) and rows[1][7].startswith(Month.of().label)
     assert not any(ID_NUMBER.search(str(cell)) for row in rows for cell in row if cell is not None)
 

@@ -1,10 +1,6 @@
 """Poverty lines: which line applies (the most specific area, per year), validation, scope, and the re-score hook."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
-import types
 from decimal import Decimal
 
 import pytest
@@ -99,41 +95,5 @@ def test_demo_lines_give_the_county_a_line_every_year(app, areas):
         assert line_for(_area("V11"), 2020)[0] == 4200.0 and line_for(_area("V12"), 2020)[0] == 4000.0
 
 
-# ---- the re-score hook ------------------------------------------------------------------------
-
-def _recorder(calls):
-    def recompute(*, area, year):
-        calls.append((area.code, year))
-    return recompute
-
-
-def test_setting_changing_and_deleting_a_line_asks_scoring_to_recompute(app, areas, monkeypatch):
-    """With a stand-in ``server.scoring.service`` (the scoring engine is another engineer's): A/Y is passed."""
-    calls = []
-    if "server.scoring" not in sys.modules and importlib.util.find_spec("server.scoring") is None:
-        monkeypatch.setitem(sys.modules, "server.scoring", types.ModuleType("server.scoring"))
-    monkeypatch.setitem(sys.modules, "server.scoring.service",
-                        types.SimpleNamespace(recompute=_recorder(calls)))
-    with app.app_context(), unit_of_work():
-        line = set_line("T1", 2021, 4000, actor=SYSTEM)
-        set_line("T1", 2021, 4000, "只改依据", actor=SYSTEM)  # same amount: nothing to re-score
-        set_line("T1", 2021, 4100, actor=SYSTEM)
-        delete_line(line.id, actor=SYSTEM)
-    assert calls == [("T1", 2021), ("T1", 2021), ("T1", 2021)]
-
-
-def test_the_real_scoring_engine_is_called_for_the_area_and_year(app, areas, monkeypatch):
-    if importlib.util.find_spec("server.scoring") is None or importlib.util.find_spec("server.scoring.service") is None:
-        pytest.skip("server.scoring.service is not in this tree yet (another engineer's module): "
-                    "the stand-in test above covers the hook")
-    scoring = importlib.import_module("server.scoring.service")
-    calls, real = [], scoring.recompute
-
-    def spy(*, area, year):
-        calls.append((area.code, year))
-        return real(area=area, year=year)
-
-    monkeypatch.setattr(scoring, "recompute", spy)
-    with app.app_context(), unit_of_work():
-        set_line("V11", 2022, 4300, actor=SYSTEM)
-    assert calls == [("V11", 2022)]
+# The re-score hook is tested end to end, with real visits and the real engine, in
+# tests/scoring/test_recompute.py.

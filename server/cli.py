@@ -66,11 +66,16 @@ def serve_cmd(host: str, port: int, workers: int, dev: bool):
     gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     if gunicorn and not dev:
         click.echo(f"gunicorn on http://{host}:{port} ({workers} workers)")
+        # no control socket: gunicorn ≥ 23 would otherwise share ~/.gunicorn/gunicorn.ctl between every
+        # server this user runs
         os.execv(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
-                            "--timeout", "120", "server.wsgi:app"])
+                            "--timeout", "120", "--no-control-socket", "server.wsgi:app"])
+    from werkzeug.serving import run_simple
+
     from server import create_app
 
-    create_app().run(host=host, port=port)
+    # run_simple, not app.run(): Flask's run() does nothing when called from inside its own CLI
+    run_simple(host, port, create_app(), threaded=True)
 
 
 def register_cli(app) -> None:

@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# java: ODK Validate; chromium: browser tests; fonts-noto-cjk: Chinese in screenshots and PDFs
-DEBIAN_PACKAGES=(python3-venv default-jre-headless chromium fonts-noto-cjk)
+# java: ODK Validate; chromium: browser tests; fonts-noto-cjk: Chinese in screenshots and PDFs;
+# pango: WeasyPrint (PDFs); poppler-utils: pdftoppm (PDF pages to PNG in tests)
+DEBIAN_PACKAGES=(python3-venv default-jre-headless chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 
 ensure_debian() {
   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 0

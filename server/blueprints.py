@@ -19,6 +19,8 @@ UI_BLUEPRINTS = [
     ("server.households.assign_views", "bp"),
     ("server.poverty.views", "bp"),
     ("server.ledger.views", "bp"),
+    ("server.webforms.views", "bp"),
+    ("server.reports.views", "bp"),
 ]
 API_BLUEPRINTS = [
     ("server.core.api", "bp"),
@@ -32,6 +34,7 @@ API_BLUEPRINTS = [
     ("server.households.assign_api", "bp"),
     ("server.poverty.api", "bp"),
     ("server.ledger.api", "bp"),
+    ("server.reports.api", "bp"),
     # OpenRosa (ODK Collect): authenticated by path token or HTTP Basic, no cookies, no CSRF
     ("server.openrosa.views", "bp"),
 ]

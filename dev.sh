@@ -19,6 +19,8 @@ ensure_debian() {
   done
   # java from elsewhere (e.g. a JDK on PATH) is as good as Debian's
   if command -v java >/dev/null; then missing=("${missing[@]/default-jre-headless}"); fi
+  # npm (with Node.js): installs ODK Web Forms from package-lock.json; any npm on PATH will do
+  command -v npm >/dev/null || missing+=(npm)
   missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing Debian packages: ${missing[*]}"
@@ -40,17 +42,33 @@ ensure_python() {
   fi
 }
 
+# ODK Web Forms for the browser-phone pages: node_modules from the committed package-lock.json
+# (npm ci again only when the lock file changes; without npm the pages say the component is missing)
+ensure_node() {
+  [ -f package-lock.json ] || return 0
+  if ! command -v npm >/dev/null; then
+    echo "npm not found: the web-form pages (/web) will not work until Node.js and npm are installed" >&2
+    return 0
+  fi
+  local stamp
+  stamp=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ ! -d node_modules ] || [ ! -f node_modules/.deps-stamp ] || [ "$(cat node_modules/.deps-stamp)" != "$stamp" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$stamp" > node_modules/.deps-stamp
+  fi
+}
+
 case "${1:-}" in
   serve)
     shift
-    ensure_debian; ensure_python
+    ensure_debian; ensure_python; ensure_node
     .venv/bin/zoufang init
     .venv/bin/zoufang demo
     exec .venv/bin/zoufang serve --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}" "$@"
     ;;
   test)
     shift
-    ensure_debian; ensure_python
+    ensure_debian; ensure_python; ensure_node
     set +e
     .venv/bin/python -m pytest "$@"
     rc=$?

@@ -21,6 +21,7 @@ UI_BLUEPRINTS = [
     ("server.ledger.views", "bp"),
     ("server.webforms.views", "bp"),
     ("server.reports.views", "bp"),
+    ("server.jobs.views", "bp"),
 ]
 API_BLUEPRINTS = [
     ("server.core.api", "bp"),
@@ -35,6 +36,7 @@ API_BLUEPRINTS = [
     ("server.poverty.api", "bp"),
     ("server.ledger.api", "bp"),
     ("server.reports.api", "bp"),
+    ("server.jobs.api", "bp"),
     # OpenRosa (ODK Collect): authenticated by path token or HTTP Basic, no cookies, no CSRF
     ("server.openrosa.views", "bp"),
 ]

@@ -23,6 +23,7 @@ CLI_GROUPS = [
     ("server.forms.cli", "form"),
     ("server.accounts.phone_cli", "phone_url"),
     ("server.poverty.cli", "poverty_line"),
+    ("server.jobs.cli", "jobs"),
 ]
 
 

@@ -72,15 +72,21 @@ def _answers_and_images(visit: Visit, thumbs: Thumbnails, actor) -> tuple[list[d
     return answers, photos, signatures
 
 
+def _scores(sub) -> list[dict]:
+    """The visit's results with Chinese labels (a PDF is printed in Chinese, and a job has no request)."""
+    result = sub.current.score
+    return result.shown("zh") if result is not None else []
+
+
 def visit_entries(f: HouseholdFile, thumbs: Thumbnails, *, actor, since: date | None = None,
-                  until: date | None = None) -> list[dict]:
+                  until: date | None = None, submitter_id: int | None = None) -> list[dict]:
     by_visit: dict[int, list] = {}
     for item in f.problems:
         if item.submission_id is not None:
             by_visit.setdefault(item.submission_id, []).append(item)
     out = []
     for v in reversed(f.visits):  # the file is newest first; a paper log reads oldest first
-        if not _in_range(v, since, until):
+        if not _in_range(v, since, until) or (submitter_id and v.submission.submitter_id != submitter_id):
             continue
         sub = v.submission
         answers, photos, signatures = _answers_and_images(v, thumbs, actor) if v.openable else ([], [], [])
@@ -88,7 +94,7 @@ def visit_entries(f: HouseholdFile, thumbs: Thumbnails, *, actor, since: date | 
             "id": sub.id, "when": local_time(sub.received_at, "%Y-%m-%d %H:%M"),
             "cadre": sub.submitter.display_name if sub.submitter else "—", "form": sub.form.title,
             "state": v.state_label, "flag": v.flag_label, "openable": v.openable,
-            "answers": answers, "scores": v.scores, "photos": photos, "signatures": signatures,
+            "answers": answers, "scores": _scores(sub), "photos": photos, "signatures": signatures,
             "hidden_photos": 0 if v.openable else len(v.photos),
             "problems": sorted(by_visit.get(sub.id, []), key=lambda p: p.position),
         })

@@ -36,13 +36,15 @@ def _period(since: date | None, until: date | None) -> str:
     return f"{since or '建档起'} 至 {until or '今'}"
 
 
-def visit_log_context(code: str, *, actor, since: date | None = None, until: date | None = None):
+def visit_log_context(code: str, *, actor, since: date | None = None, until: date | None = None,
+                      submitter_id: int | None = None):
     if since and until and since > until:
         raise Invalid("起始日期晚于截止日期", "since is after until", code="bad_period")
     f = household_file(code, actor=actor)
     thumbs = Thumbnails()
     hd = header(f)
-    ctx = {"hd": hd, "visits": visit_entries(f, thumbs, actor=actor, since=since, until=until), "period": _period(since, until),
+    ctx = {"hd": hd, "visits": visit_entries(f, thumbs, actor=actor, since=since, until=until,
+                                                  submitter_id=submitter_id), "period": _period(since, until),
            "footer": _footer(hd)}
     return ctx, thumbs
 

@@ -215,6 +215,9 @@ def publish_draft(ref, *, actor) -> FormVersion:
         raise Conflict(f"版本 {draft.version} 已经发布过：请修改 settings 表中的 version 后重新上传",
                        f"Version {draft.version} is already published", code="version_exists")
     draft.status, draft.published_at = "published", utcnow()
+    from server.webforms.preview import discard_test_submissions
+
+    discard_test_submissions(draft)  # test submissions of the draft preview never outlive the draft
     get_session().flush()
     from server.forms.media import media_status
 

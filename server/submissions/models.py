@@ -114,3 +114,23 @@ class SubmissionAttachment(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     version: Mapped[SubmissionVersion] = relationship(back_populates="attachments")
+
+
+class TestSubmission(Base):
+    """A submission sent while previewing a form's draft: kept apart from visits (its own table, so no
+    list, household file, register, ledger or score ever reads it) and deleted with the draft's publishing."""
+
+    __tablename__ = "test_submission"
+    __table_args__ = (UniqueConstraint("form_version_id", "instance_id",
+                                       name="uq_test_submission_form_version_id_instance_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(String(255))
+    xml_sha256: Mapped[str] = mapped_column(String(64))
+    # [{"name", "sha256", "size", "content_type"}] of the attachments received with it
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    submitter: Mapped[User | None] = relationship()

@@ -68,3 +68,4 @@ def asset(name: str):
     if path is None:
         abort(404)
     return send_file(path, mimetype="text/javascript", max_age=3600, conditional=True)
+from server.webforms import preview_views  # noqa: E402,F401  the draft preview registers on bp

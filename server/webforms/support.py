@@ -9,7 +9,8 @@ UNSUPPORTED = [
     (re.compile(r'appearance="[^"]*\bsignature\b'), "签名题暂以“上传图片”代替：请在纸上签字后拍照上传"),
     (re.compile(r'appearance="[^"]*\b(draw|annotate)\b'), "绘图/标注题暂以“上传图片”代替"),
     (re.compile(r'type="barcode"'), "不支持扫码题：请手动输入条码内容"),
-    (re.compile(r'type="dateTime"'), "日期时间题没有选择器：请按提示格式输入"),
+    # a dateTime question; start/end (jr:preload) are filled by the form itself
+    (re.compile(r'<bind\b(?![^>]*jr:preload)[^>]*type="dateTime"'), "日期时间题没有选择器：请按提示格式输入"),
 ]
 
 

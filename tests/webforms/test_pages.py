@@ -76,6 +76,7 @@ def test_only_the_files_the_page_needs_are_served(client):
 
 def test_a_logged_in_cadre_goes_to_their_own_link(field, client, login):  # noqa: F811
     login("cadre_a")
+    assert 'href="/web"' in client.get("/").get_data(as_text=True)  # 网页填写 in the header
     first = client.get("/web")
     assert first.status_code == 302 and first.headers["Location"].endswith(f"{field.phone.server_url}/web")
 
@@ -85,3 +86,15 @@ def test_a_logged_in_cadre_without_a_link_gets_one(field, client, login):  # noq
     other = client.get("/web")
     assert other.status_code == 302 and field.phone.server_url not in other.headers["Location"]
     assert client.get(other.headers["Location"]).status_code == 200
+
+
+def test_each_form_states_what_web_forms_cannot_do(field, client):  # noqa: F811
+    from server.webforms.support import NO_OFFLINE, limitations
+
+    page = client.get(f"{field.phone.server_url}/web/living_environment").get_data(as_text=True)
+    assert "签名题暂以“上传图片”代替" in page and NO_OFFLINE in page
+    assert "日期时间题" not in page  # start/end are preloaded, not asked
+    assert limitations('<bind nodeset="/v/when" type="dateTime"/>')[0].startswith("日期时间题")
+    assert limitations('<input ref="/v/code" appearance="barcode"/><bind nodeset="/v/code" type="barcode"/>')[0] \
+        .startswith("不支持扫码题")
+    assert limitations("<h:html/>") == [NO_OFFLINE]

@@ -134,3 +134,17 @@ def test_without_a_cjk_font_the_app_says_what_to_install(monkeypatch, capsys):
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     assert render.check_cjk_font() is False
     assert "fonts-noto-cjk" in capsys.readouterr().out
+
+
+def test_a_household_with_200_visits_renders(app):
+    from server.reports.render import render_pdf
+
+    hd = {"code": "H1", "head": "𠮷大", "village": "东一村", "township": "东乡", "group": "", "address": "",
+          "category": "脱贫户", "helpers": "干部甲"}
+    visits = [{"id": n, "when": f"2026-01-01 08:{n % 60:02d}", "cadre": "干部甲", "form": "四个一走访", "state": "已接收",
+               "flag": None, "openable": True, "answers": [{"label": "谈了什么", "value": f"第{n}次"}],
+               "scores": [{"label": "完成项数", "display": "4"}], "photos": [], "signatures": [], "hidden_photos": 0,
+               "problems": []} for n in range(1, 201)]
+    with app.app_context():
+        text = pdf_text(render_pdf("visits.html", hd=hd, visits=visits, period="全部走访", footer="东乡东一村"))
+    assert "第1次" in text and "第200次" in text and "200. 2026-01-01" in text

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from server.db import get_session
+from server.accounts.models import PhoneToken
+from server.db import get_session, unit_of_work
 from server.submissions.models import Submission
 from server.webforms.assets import installed
 from tests.browser.webforms_helpers import fill_living_environment, household_options, open_form, send
@@ -82,3 +83,17 @@ def test_a_network_error_keeps_the_answers_and_sending_again_works(field, live_s
     send(phone)
     phone.wait_for_selector("#send-status.success")
     assert [v[1:] for v in living_environment_visits(field.app)] == [("H11B", 9)]
+
+
+def test_a_refusal_is_shown_in_chinese_and_the_answers_stay(field, live_server, phone):  # noqa: F811
+    open_form(phone, link(field, live_server), "五净一有一整齐")
+    fill_living_environment(phone, "H11A")
+    with field.app.app_context(), unit_of_work():  # the link is revoked while the cadre fills the form
+        for token in get_session().scalars(select(PhoneToken)):
+            token.revoked_at = token.created_at
+    send(phone)
+    phone.wait_for_selector("#send-status.error")
+    status = phone.inner_text("#send-status")
+    assert "发送失败（403）" in status and "手机链接无效或已被吊销" in status
+    assert phone.get_by_label("签字人姓名").input_value() == "王一"
+    assert living_environment_visits(field.app) == []

@@ -37,13 +37,15 @@ class Photo:
 
 def _read(sha256: str) -> bytes | None:
     try:
-        with get_store().open(sha256) as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except (OSError, KeyError, LookupError):
+        fh = get_store().open(sha256)
+    except Exception:  # a missing file or S3 key, whatever the store raises: no image
         return None
-    except Exception:  # any store error (a missing S3 key…) means: no image
+    try:
+        return fh.read(MAX_BYTES + 1)
+    except Exception:
         return None
-    return data
+    finally:
+        fh.close()
 
 
 def make_thumbnail(data: bytes) -> tuple[bytes | None, str | None]:
@@ -68,16 +70,20 @@ def make_thumbnail(data: bytes) -> tuple[bytes | None, str | None]:
 
 
 @lru_cache(maxsize=512)
-def _thumbnail_cached(store_key: int, sha256: str) -> tuple[bytes | None, str | None]:
+def _thumbnail_cached(store_key, sha256: str) -> tuple[bytes | None, str | None]:
     data = _read(sha256)
     if data is None:
-        return None, "missing"
+        raise LookupError(sha256)  # not cached: the blob may still arrive
     return make_thumbnail(data)
 
 
 def thumbnail(sha256: str) -> tuple[bytes | None, str | None]:
-    """Content-addressed, so the cache never goes stale (keyed by the store too: tests use many)."""
-    return _thumbnail_cached(id(get_store()), sha256)
+    """Content-addressed, so the cache never goes stale (keyed by the store's folder too: tests use many)."""
+    store = get_store()
+    try:
+        return _thumbnail_cached(str(getattr(store, "root", "")) or id(store), sha256)
+    except LookupError:
+        return None, "missing"
 
 
 def photo(name: str, sha256: str | None) -> Photo:

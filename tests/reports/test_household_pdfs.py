@@ -148,3 +148,14 @@ def test_a_household_with_200_visits_renders(app):
     with app.app_context():
         text = pdf_text(render_pdf("visits.html", hd=hd, visits=visits, period="全部走访", footer="东乡东一村"))
     assert "第1次" in text and "第200次" in text and "200. 2026-01-01" in text
+
+
+def test_a_photo_whose_blob_is_gone_prints_a_placeholder(app, client, api_token, visits):
+    from server.storage.blobs import get_store
+    from server.submissions.models import SubmissionAttachment
+
+    with app.app_context():
+        sha = get_session().scalar(select(SubmissionAttachment.sha256).where(SubmissionAttachment.name == "front.jpg"))
+        get_store().path(sha).unlink()
+    text = pdf_text(client.get("/api/v1/households/H11A/visits.pdf", headers=api_token("t1_staff")).data)
+    assert text.count("照片缺失") == 2 and "front.jpg" in text  # front.jpg's blob and gone.jpg

@@ -42,9 +42,10 @@ def test_a_designer_previews_a_draft_and_publishing_discards_the_test(app, live_
     phone.click("button[type=submit]")
     phone.wait_for_url(f"{live_server}/")
 
+    phone.set_default_timeout(60_000)
     posts = submissions_to(phone)
     phone.goto(f"{live_server}/forms/visit/draft/preview")
-    phone.wait_for_selector(".form-initialization-status.ready", state="attached", timeout=30_000)
+    phone.wait_for_selector(".form-initialization-status.ready", state="attached")
     assert "草稿预览" in phone.inner_text("h1") and "测试记录：0 条" in phone.inner_text("#test-count")
     phone.get_by_label("户主姓名").fill("测试户主")
     members = phone.locator(".question-container:has(label:text-is('家庭人口')) input")

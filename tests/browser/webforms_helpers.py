@@ -8,11 +8,12 @@ NECESSITIES = ("床褥", "衣柜", "碗橱", "餐桌", "椅子", "电视机")
 
 
 def open_form(page, url: str, title: str) -> None:
+    page.set_default_timeout(60_000)  # Web Forms compiles its wasm and shrinks photos in workers: slow on a busy CI
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 27.4, "longitude": 109.6, "accuracy": 5})
     page.goto(url)
     page.click(f"a.webform-link:has-text('{title}')")
-    page.wait_for_selector(".form-initialization-status.ready", state="attached", timeout=30_000)
+    page.wait_for_selector(".form-initialization-status.ready", state="attached")
 
 
 def household_options(page) -> list[str]:

@@ -56,7 +56,12 @@ def render_parts(parts: list[Part], cache_dir: Path, *, processes: int | None = 
     """Every part as a PDF file in ``cache_dir`` (named by its key); only missing ones are rendered."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths = [cache_dir / f"{p.key}.pdf" for p in parts]
-    todo = [(i, p) for i, (p, path) in enumerate(zip(parts, paths)) if not path.exists()]
+    todo = []
+    for i, (p, path) in enumerate(zip(parts, paths)):
+        try:
+            os.utime(path)  # a part still in use stays past the retention period
+        except FileNotFoundError:
+            todo.append((i, p))
     todo = list({p.key: (i, p) for i, p in todo}.values())  # identical parts render once
     processes = processes or workers()
     done = 0

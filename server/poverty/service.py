@@ -69,12 +69,10 @@ def _area(code: str, actor, action: str) -> Area:
 
 
 def _recompute(area: Area, year: int) -> None:
-    """Ask the scoring engine to re-score the households under ``area`` for ``year``."""
-    try:
-        from server.scoring.service import recompute
-    except ImportError:  # the scoring engine is written separately; until it lands there is nothing to re-score
-        return
-    recompute(area=area, year=year)
+    """Re-score the visits under ``area`` for ``year``: a job, queued when this change commits."""
+    from server.scoring.rescore import schedule_rescore
+
+    schedule_rescore(area, year)
 
 
 def set_line(area_code: str, year, amount, note: str | None = None, *, actor) -> PovertyLine:

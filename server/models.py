@@ -4,6 +4,7 @@ from server.areas.models import Area  # noqa: F401
 from server.audit.models import AuditEvent  # noqa: F401
 from server.db import Base
 from server.forms.models import Form, FormAssignment, FormMedia, FormVersion  # noqa: F401
+from server.jobs.models import Job  # noqa: F401
 from server.households.models import (Assignment, Household, HouseholdCategory,  # noqa: F401
                                       HouseholdChange, Member)
 from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion  # noqa: F401

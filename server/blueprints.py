@@ -22,6 +22,8 @@ UI_BLUEPRINTS = [
     ("server.webforms.views", "bp"),
     ("server.reports.views", "bp"),
     ("server.jobs.views", "bp"),
+    ("server.review.views", "bp"),
+    ("server.evidence.views", "bp"),
 ]
 API_BLUEPRINTS = [
     ("server.core.api", "bp"),
@@ -37,6 +39,8 @@ API_BLUEPRINTS = [
     ("server.ledger.api", "bp"),
     ("server.reports.api", "bp"),
     ("server.jobs.api", "bp"),
+    ("server.review.api", "bp"),
+    ("server.evidence.api", "bp"),
     # OpenRosa (ODK Collect): authenticated by path token or HTTP Basic, no cookies, no CSRF
     ("server.openrosa.views", "bp"),
 ]

@@ -11,5 +11,8 @@ from server.submissions.models import Submission, SubmissionAttachment, Submissi
 from server.poverty.models import PovertyLine  # noqa: F401
 from server.ledger.models import LedgerEvent, LedgerItem  # noqa: F401
 from server.scoring.models import ScoreResult  # noqa: F401
+from server.review.models import ReviewEvent, Sample, SampleItem  # noqa: F401
+import server.review.edits  # noqa: F401,E402  the "edited" state on new versions
+from server.evidence.models import EvidenceFlag, PhotoPrint  # noqa: F401
 
 metadata = Base.metadata

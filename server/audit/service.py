@@ -59,6 +59,8 @@ ACTION_LABELS = {
     "household.assign.remove": ("结束帮扶", "ended a helper's assignment"),
     "household.entity_conflict.apply": ("按走访记录更新农户信息（冲突）", "applied a conflicting household update"),
     "household.entity_conflict.dismiss": ("不采用冲突的农户信息", "dismissed a conflicting household update"),
+    "submission.review": ("审核走访记录", "reviewed a visit"),
+    "review.sample": ("抽取抽查样本", "drew a spot-check sample"),
     "poverty.set": ("设定贫困线", "set a poverty line"),
     "poverty.delete": ("删除贫困线", "deleted a poverty line"),
 }

@@ -18,8 +18,15 @@ from server.db import Base, utcnow
 from server.forms.models import Form, FormVersion
 from server.households.models import Household
 
-SUBMISSION_STATES = ("received",)
-SUBMISSION_STATE_LABELS = {"received": "已接收"}
+# Review states (as ODK Central's): "edited" is set when the cadre sends a new version; the others by
+# reviewers. A rejected visit does not count as a visit anywhere (registers, counts); files and PDFs mark it.
+SUBMISSION_STATES = ("received", "has_issues", "edited", "approved", "rejected")
+SUBMISSION_STATE_LABELS = {"received": "已接收", "has_issues": "有问题", "edited": "已修改",
+                           "approved": "已通过", "rejected": "已退回"}
+SUBMISSION_STATE_LABELS_EN = {"received": "received", "has_issues": "has issues", "edited": "edited",
+                              "approved": "approved", "rejected": "rejected"}
+# States that count as a visit made (everything but rejected).
+COUNTED_STATES = tuple(s for s in SUBMISSION_STATES if s != "rejected")
 
 
 class Submission(Base):
@@ -44,7 +51,9 @@ class Submission(Base):
     # "unknown_household" (no such code) or "not_assigned" (the cadre is not responsible for it).
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"), index=True)
     household_flag: Mapped[str | None] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="received")
+    state: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    # When the evidence checks (server/evidence) last ran over this visit; None = not yet.
+    evidence_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     # True while an attachment the instance expects has not arrived (split uploads, lost files).
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
     version_count: Mapped[int] = mapped_column(Integer, default=1)

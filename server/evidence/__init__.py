@@ -1,0 +1,1 @@
+"""Evidence checks on visits: GPS distance, duration, photo capture time, photos reused across the county."""

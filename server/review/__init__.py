@@ -1,0 +1,1 @@
+"""Supervisors' review of visits: review states with history, spot-check samples worked as a queue."""

@@ -58,6 +58,11 @@ class Visit:
         return FLAG_LABELS.get(flag, flag) if flag else None
 
     @property
+    def rejected(self) -> bool:
+        """A rejected visit stays in the file, marked, but counts nowhere (its income figures neither)."""
+        return self.submission.state == "rejected"
+
+    @property
     def state_label(self) -> str:
         return SUBMISSION_STATE_LABELS.get(self.submission.state, self.submission.state)
 
@@ -87,6 +92,11 @@ class HouseholdFile:
     visits: list[Visit]
     incomes: list[IncomeRecord] = field(default_factory=list)
     problems: list[LedgerItem] = field(default_factory=list)  # the household's 问题台账, newest first
+
+    @property
+    def counted_visits(self) -> list[Visit]:
+        """The visits that count as made (all but rejected ones)."""
+        return [v for v in self.visits if not v.rejected]
 
     @property
     def current_helpers(self) -> list[dict]:
@@ -154,7 +164,8 @@ def _income(sub: Submission) -> IncomeRecord:
 
 
 def _incomes(visits: list[Visit]) -> list[IncomeRecord]:
-    return [_income(v.submission) for v in visits if v.submission.form.xml_form_id == INCOME_FORM_ID]
+    return [_income(v.submission) for v in visits
+            if v.submission.form.xml_form_id == INCOME_FORM_ID and not v.rejected]
 
 
 def household_file(code: str, *, actor, today: date | None = None) -> HouseholdFile:

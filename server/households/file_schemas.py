@@ -86,6 +86,8 @@ class FileVisitSchema(Schema):
     form_title = fields.Function(lambda v: v.submission.form.title)
     state = fields.Function(lambda v: v.submission.state)
     state_label = fields.String()
+    counted = fields.Function(lambda v: not v.rejected,
+                              metadata={"description": "是否计入走访次数（督查退回的走访不计入）"})
     household_flag = fields.Function(lambda v: v.submission.household_flag)
     household_flag_label = fields.String(attribute="flag_label", allow_none=True)
     photos = fields.List(fields.String(), metadata={"description": "照片附件名（可由 /submissions/{id}/attachments/{name} "

@@ -33,6 +33,9 @@ from server.households.register_results import latest_register_results, open_pro
 from server.households.service import visible_condition
 from server.submissions.models import Submission
 
+# A rejected visit (review state) does not count as a visit made: not in counts, last visit or "never visited".
+COUNTED = Submission.state != "rejected"
+
 BOOK_LEVELS = ("county", "township")
 
 
@@ -144,7 +147,7 @@ def village_register(code: str, *, actor, month: Month | None = None, today: dat
                      func.count(Submission.id).label("total"),
                      func.sum(case((month.contains(Submission.received_at), 1), else_=0)).label("in_month"))
               .join(Household, Household.id == Submission.household_id)
-              .where(Household.village_id == village.id).group_by(Submission.household_id).subquery())
+              .where(Household.village_id == village.id, COUNTED).group_by(Submission.household_id).subquery())
     members = (select(Member.household_id.label("household_id"), func.count(Member.id).label("n"))
                .join(Household, Household.id == Member.household_id)
                .where(Household.village_id == village.id).group_by(Member.household_id).subquery())
@@ -186,13 +189,13 @@ def township_book(code: str, *, actor, month: Month | None = None) -> TownshipBo
             rows[village_id].by_category[category] = n
     for village_id, n in session.execute(
             base.add_columns(func.count(Household.id))
-            .where(~exists().where(Submission.household_id == Household.id)).group_by(Household.village_id)):
+            .where(~exists().where(Submission.household_id == Household.id, COUNTED)).group_by(Household.village_id)):
         if village_id in rows:
             rows[village_id].never_visited = n
     for village_id, visits, visited in session.execute(
             base.add_columns(func.count(Submission.id), func.count(distinct(Submission.household_id)))
             .join(Submission, Submission.household_id == Household.id)
-            .where(month.contains(Submission.received_at)).group_by(Household.village_id)):
+            .where(month.contains(Submission.received_at), COUNTED).group_by(Household.village_id)):
         if village_id in rows:
             rows[village_id].visits_in_month, rows[village_id].visited_in_month = visits, visited
     shown = [r for r in rows.values() if r.households or not _own_only(actor)]

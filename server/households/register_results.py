@@ -13,13 +13,15 @@ from server.submissions.models import Submission, SubmissionVersion
 
 
 def latest_register_results(village_id: int, lang: str | None = None) -> dict[int, list[dict]]:
-    """household id → [{"form", "label", "display", "status"}], from the newest scored visit of each form."""
+    """household id → [{"form", "label", "display", "status"}], from the newest scored visit of each form
+    (rejected visits left out)."""
     q = (select(Submission.household_id, Submission.form_id, ScoreResult)
          .join(ScoreResult, ScoreResult.submission_id == Submission.id)
          .join(SubmissionVersion, SubmissionVersion.id == ScoreResult.submission_version_id)
          .join(Household, Household.id == Submission.household_id)
          .where(Household.village_id == village_id,
-                SubmissionVersion.instance_id == Submission.current_instance_id)
+                SubmissionVersion.instance_id == Submission.current_instance_id,
+                Submission.state != "rejected")  # a rejected visit's figures are not the household's
          .order_by(Submission.received_at.desc(), Submission.id.desc()))
     seen: set[tuple[int, int]] = set()
     out: dict[int, list[dict]] = {}

@@ -241,3 +241,26 @@ def get_item(sample_id: int, position: int, *, actor) -> SampleItem:
 def reviewed_count(sample_id: int) -> int:
     return get_session().scalar(select(func.count()).select_from(SampleItem)
                                 .where(SampleItem.sample_id == sample_id, SampleItem.reviewed_at.is_not(None))) or 0
+
+
+def flag_counts(submission_ids) -> dict[int, int]:
+    """Evidence flags per visit (the queue shows them; the draw order ignores them)."""
+    from server.evidence.models import EvidenceFlag
+
+    ids = list(submission_ids)
+    if not ids:
+        return {}
+    q = (select(EvidenceFlag.submission_id, func.count()).where(EvidenceFlag.submission_id.in_(ids))
+         .group_by(EvidenceFlag.submission_id))
+    return {sid: n for sid, n in get_session().execute(q)}
+
+
+def visit_flags(submission_id: int, *, actor) -> list:
+    """The evidence flags of a visit for someone who may see evidence (else none: a cadre sees the review
+    result and comment, not the checks)."""
+    from server.evidence.models import EvidenceFlag
+
+    if not permissions.can(actor, "evidence.view"):
+        return []
+    return list(get_session().scalars(select(EvidenceFlag).where(EvidenceFlag.submission_id == submission_id)
+                                      .order_by(EvidenceFlag.id)))

@@ -24,6 +24,7 @@ CLI_GROUPS = [
     ("server.accounts.phone_cli", "phone_url"),
     ("server.poverty.cli", "poverty_line"),
     ("server.jobs.cli", "jobs"),
+    ("server.evidence.cli", "evidence"),
 ]
 
 

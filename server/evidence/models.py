@@ -55,6 +55,8 @@ class PhotoPrint(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
     attachment: Mapped[str] = mapped_column(String(255))
+    # The name of the photo question it answers ("visit_photo"), for the gallery's filter.
+    question: Mapped[str | None] = mapped_column(String(255))
     blob_sha256: Mapped[str] = mapped_column(String(64), index=True)
     # The root of the visit's area tree: near-duplicates are looked for within it.
     county_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))

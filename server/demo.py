@@ -2,8 +2,10 @@
 
 Loads 1 county, 2 townships, 6 villages with 2 villager groups each, a user of
 every role, 204 households with members (each demo cadre responsible for 20 in
-their village), and the shipped forms from ``forms/xlsform/`` (published). Safe to
-run twice: it does nothing when the county is already there.
+their village), the shipped forms from ``forms/xlsform/`` (published) and 24 四个一
+visits with photos and GPS, a few of them suspicious, checked and partly reviewed
+(``server.submissions.demo_visits``). Safe to run twice: it does nothing when the
+county is already there.
 """
 from __future__ import annotations
 
@@ -59,6 +61,11 @@ def load_demo() -> list[tuple[str, str, str]]:
 
     load_demo_lines(COUNTY[0], "431228101201")
     _publish_shipped_forms()
+    from server.submissions.demo_visits import load_demo_visits, review_some
+
+    session.flush()
+    cadres = [username for username, _, role, _ in USERS if role == "cadre"]
+    review_some(load_demo_visits(cadres), "supervisor")
     return logins
 
 

@@ -35,3 +35,30 @@ def test_demo_loads_a_county_to_try_and_is_safe_to_run_twice(app, runner):
     assert again.exit_code == 0 and "已存在" in again.output
     with app.app_context():
         assert 180 <= get_session().scalar(select(func.count()).select_from(Household)) <= 220
+
+
+def test_demo_visits_come_through_ingest_with_the_flags_a_spot_check_should_find(app, runner):
+    from server.evidence.models import EvidenceFlag
+    from server.evidence.tasks import wait_for_checks
+    from server.review.models import ReviewEvent
+    from server.submissions.models import Submission
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert wait_for_checks(app, timeout=120)  # the after-commit checks re-run them; let them finish
+    with app.app_context():
+        s = get_session()
+        subs = list(s.scalars(select(Submission).order_by(Submission.id)))
+        assert len(subs) == 24 and all(sub.household_id and sub.evidence_checked_at for sub in subs)
+        assert all(len(sub.current.attachments) == 2 for sub in subs)
+        by_cadre: dict[str, list[set[str]]] = {}
+        for sub in subs:  # sent in order per cadre: index i is the cadre's i-th visit
+            kinds = set(s.scalars(select(EvidenceFlag.kind).where(EvidenceFlag.submission_id == sub.id)))
+            by_cadre.setdefault(sub.submitter.username, []).append(kinds)
+        assert by_cadre["cadre1"][0] == {"exif_far"} and by_cadre["cadre1"][1] == {"gps_missing"}
+        assert by_cadre["cadre2"][:3] == [{"photo_reused"}] * 3
+        assert by_cadre["cadre3"][0] == {"gps_far"} and by_cadre["cadre3"][1] == {"duration_short"}
+        clean = by_cadre["cadre1"][2:] + by_cadre["cadre2"][3:] + by_cadre["cadre3"][2:]
+        assert clean == [set()] * 17
+        reviews = [(e.to_state, e.actor_name) for e in s.scalars(select(ReviewEvent).order_by(ReviewEvent.id))]
+        assert reviews == [("approved", "supervisor")] * 3 + [("has_issues", "supervisor")]

@@ -111,3 +111,23 @@ class EntityConflictSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("apply", "dismiss"), error="应为 apply 或 dismiss / "
                                                                                              "must be apply or dismiss"),
                            metadata={"description": "apply：仍按此记录更新农户信息；dismiss：不更新"})
+
+
+class BulkReviewFormSchema(Schema):
+    """The list page's bulk review: the checked visits (ids), a state and a comment (see server/review)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    ids = fields.List(fields.Integer(error_messages={"invalid": "应为整数 / must be an integer"}), required=True,
+                      validate=validate.Length(min=1, error="请勾选要审核的走访记录 / tick the visits to review"),
+                      error_messages={"required": "请勾选要审核的走访记录 / tick the visits to review"})
+    state = fields.String(required=True, validate=validate.OneOf(
+        ("received", "has_issues", "approved", "rejected"), error="请选择审核状态 / choose a review state"),
+        error_messages={"required": "请选择审核状态 / choose a review state",
+                        "null": "请选择审核状态 / choose a review state"})
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @pre_load
+    def _blanks(self, data, **_):
+        return blank_to_none(data, "comment", "state")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from server.accounts.models import User
 from server.areas.models import Area
 from server.db import get_session, unit_of_work
+from server.evidence.tasks import wait_for_checks
 from server.submissions.models import Submission, SubmissionVersion
 from tests.openrosa.submit_client import app, instance, world  # noqa: F401  (fixtures)
 
@@ -58,6 +59,7 @@ def crowd(world, make_user, api_token):
                 session.add(sub)
                 session.flush()
                 ids.append(sub.id)
+        wait_for_checks(world.app)  # the evidence checks queued for new visits run (and clear flags) first
         return ids
 
     def user(username):

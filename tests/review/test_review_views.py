@@ -120,7 +120,8 @@ def test_review_on_the_visit_page_and_the_cadre_sees_it(crowd, client, login):
     assert "我的走访审核结果" in mine and "缺户主签字" in mine and "有问题" in mine and "已通过" in mine
     assert mine.index(f'data-submission="{a2}"') < mine.index(f'data-submission="{a1}"')  # newest decision first
     show = client.get(f"/submissions/{a1}").data.decode()
-    assert "缺户主签字" in show and "有问题" in show
+    assert "缺户主签字" in show and "有问题" in show and 'href="/review/mine"' in show
+    assert 'href="/review/mine"' in client.get("/forms/visit/submissions").data.decode()
     assert "定位距农户登记位置" not in show  # flags are for those who may see evidence
 
 

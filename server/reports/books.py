@@ -3,13 +3,18 @@
 A part is one household's HTML plus the thumbnails it embeds. Its cache key is the SHA-256 of that HTML
 (which names every image by its blob hash) and ``PART_VERSION``: an unchanged household is never
 re-rendered; a changed one (a new visit, an edited name, another day's footer) is. Parts are rendered in
-a process pool (``html_to_pdf`` needs no app or database), then concatenated with pypdf, each part a
-bookmark, after a table of contents whose page numbers are those of the merged book.
+a process pool (``html_to_pdf`` needs no app or database; each worker keeps one font configuration and
+writes its parts straight into the cache), then concatenated at the byte level (``pdfmerge``; pypdf when a
+file is not the simple shape WeasyPrint writes), each part a bookmark, after a table of contents whose
+page numbers are those of the merged book (rendered once when its length is guessed right).
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
+import logging
+import math
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +24,10 @@ from typing import Callable
 
 from pypdf import PdfReader, PdfWriter
 
+from server.reports import pdfmerge
 from server.reports.render import html_to_pdf, render_html
+
+log = logging.getLogger(__name__)
 
 PART_VERSION = "1"  # bump when templates/pdf change in a way the HTML does not show
 POOL_THRESHOLD = 3  # fewer parts than this to render: render in this process (a pool costs ~1 s to start)
@@ -42,9 +50,34 @@ class Rendered:
     rendered: int  # parts actually rendered (the rest came from the cache)
 
 
-def _render_one(args: tuple[str, dict[str, bytes]]) -> bytes:
-    html, thumbnails = args
-    return html_to_pdf(html, thumbnails)
+_font_config = None  # one per render worker process: fonts are looked up once, not once per part
+
+
+def _init_worker() -> None:
+    """A render worker: WeasyPrint imported once, its modules left out of the cyclic GC's scans.
+
+    A part's layout allocates hundreds of thousands of short-lived objects; with the default threshold
+    the collector walks the young ones every 700 allocations. Garbage is still collected (every 50 000).
+    """
+    global _font_config
+    from weasyprint.text.fonts import FontConfiguration
+
+    _font_config = FontConfiguration()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _render_one(args: tuple[str, dict[str, bytes], str]) -> None:
+    """Render one part straight into the cache (the PDF does not travel back through the pool's pipe)."""
+    html, thumbnails, path = args
+    _write(Path(path), html_to_pdf(html, thumbnails, font_config=_font_config))
 
 
 def workers() -> int:
@@ -66,24 +99,24 @@ def render_parts(parts: list[Part], cache_dir: Path, *, processes: int | None = 
     processes = processes or workers()
     done = 0
 
-    def store(i: int, data: bytes) -> None:
+    def stored() -> None:
         nonlocal done
-        tmp = paths[i].with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(paths[i])
         done += 1
         if progress:
             progress(done, len(todo))
 
     if processes > 1 and len(todo) >= POOL_THRESHOLD:
         ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server process
-        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
-            results = pool.map(_render_one, [(p.html, p.thumbnails) for _, p in todo], chunksize=4)
-            for (i, _), data in zip(todo, results):
-                store(i, data)
+        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_init_worker) as pool:
+            # small chunks: the last ones finish together (a part takes about half a second)
+            chunk = max(1, min(4, len(todo) // (processes * 16)))
+            for _ in pool.map(_render_one, [(p.html, p.thumbnails, str(paths[i])) for i, p in todo],
+                              chunksize=chunk):
+                stored()
     else:
         for i, p in todo:
-            store(i, html_to_pdf(p.html, p.thumbnails))
+            _write(paths[i], html_to_pdf(p.html, p.thumbnails))
+            stored()
     return Rendered(paths, len(todo))
 
 
@@ -91,11 +124,15 @@ def _toc_pdf(title: str, entries: list[tuple[str, int]], footer: str) -> bytes:
     return html_to_pdf(render_html("toc.html", title=title, entries=entries, footer=footer))
 
 
-def merge(title: str, parts: list[Part], paths: list[Path], footer: str) -> bytes:
-    """A table of contents, then every part; one bookmark per part pointing at its first page."""
-    counts = [len(PdfReader(str(p)).pages) for p in paths]
-    toc_pages, toc = 1, b""
-    for _ in range(3):  # the TOC's own length moves every start page; settle it
+# A first guess at the TOC's length: rows on its first page (under the title), then on each further page.
+# It is checked; a wrong guess costs one more render of the TOC.
+TOC_ROWS = (28, 34)
+
+
+def _with_toc(title: str, parts: list[Part], counts: list[int], footer: str) -> tuple[bytes, list[int]]:
+    """The TOC and every part's first page in the book; the TOC is rendered once when its length was guessed right."""
+    toc_pages, toc = 1 + math.ceil(max(0, len(parts) - TOC_ROWS[0]) / TOC_ROWS[1]), b""
+    for _ in range(4):  # the TOC's own length moves every start page; settle it
         starts, page = [], toc_pages + 1
         for n in counts:
             starts.append(page)
@@ -105,11 +142,34 @@ def merge(title: str, parts: list[Part], paths: list[Path], footer: str) -> byte
         if n_toc == toc_pages:
             break
         toc_pages = n_toc
+    return toc, starts
+
+
+def merge(title: str, parts: list[Part], paths: list[Path], footer: str) -> bytes:
+    """A table of contents, then every part; one bookmark per part pointing at its first page."""
+    try:
+        docs = [pdfmerge.read_pdf(p.read_bytes()) for p in paths]
+    except (pdfmerge.Unsupported, KeyError, ValueError, AttributeError, IndexError) as exc:
+        log.info("book parts merged with pypdf (%s)", exc)
+        return _merge_pypdf(title, parts, paths, footer)
+    toc, starts = _with_toc(title, parts, [len(d.pages) for d in docs], footer)
+    try:
+        toc_doc = pdfmerge.read_pdf(toc)
+        return pdfmerge.concatenate([toc_doc] + docs, [("目录", 0)] + [(p.title, s - 1) for p, s in zip(parts, starts)],
+                                    title)
+    except (pdfmerge.Unsupported, KeyError, ValueError, AttributeError, IndexError) as exc:
+        log.info("book parts merged with pypdf (%s)", exc)
+        return _merge_pypdf(title, parts, paths, footer)
+
+
+def _merge_pypdf(title: str, parts: list[Part], paths: list[Path], footer: str) -> bytes:
+    readers = [PdfReader(str(p)) for p in paths]
+    toc, starts = _with_toc(title, parts, [len(r.pages) for r in readers], footer)
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(toc)), import_outline=False)
     writer.add_outline_item(title="目录", page_number=0)
-    for part, path, start in zip(parts, paths, starts):
-        writer.append(PdfReader(str(path)), import_outline=False)
+    for part, reader, start in zip(parts, readers, starts):
+        writer.append(reader, import_outline=False)
         writer.add_outline_item(title=part.title, page_number=start - 1)
     writer.add_metadata({"/Title": title})
     out = io.BytesIO()

@@ -26,10 +26,12 @@ def render_html(template: str, **context) -> str:
     return current_app.jinja_env.get_template(f"pdf/{template}").render(**context)
 
 
-def html_to_pdf(html: str, thumbnails: dict[str, bytes] | None = None) -> bytes:
+def html_to_pdf(html: str, thumbnails: dict[str, bytes] | None = None, *, font_config=None) -> bytes:
+    """``font_config``: a WeasyPrint ``FontConfiguration`` to reuse (a render worker keeps one for its life)."""
     from weasyprint import HTML  # imported late: pango is loaded only when a PDF is made
 
-    return HTML(string=html, base_url="zoufang-blob:", url_fetcher=BlobFetcher(thumbnails or {})).write_pdf()
+    return HTML(string=html, base_url="zoufang-blob:",
+                url_fetcher=BlobFetcher(thumbnails or {})).write_pdf(font_config=font_config)
 
 
 def render_pdf(template: str, thumbnails: dict[str, bytes] | None = None, **context) -> bytes:

@@ -1,0 +1,226 @@
+"""Concatenate WeasyPrint PDFs at the byte level: objects copied as they are, only renumbered.
+
+pypdf parses every object of every part into Python objects and writes them back; for a village book
+(hundreds of parts, each with its own font subsets and photos) that was a fifth of the book's time.
+WeasyPrint (pydyf) writes a simple layout we can read with a few regular expressions: streams as
+top-level objects, every other object in one object stream, a cross-reference stream. ``read_pdf``
+takes a part apart into raw objects; ``concatenate`` copies the objects its pages reach (streams
+untouched, references renumbered), under one page tree, with one bookmark per part.
+
+Anything else (an encrypted file, named destinations, a form, an indirect stream length…) raises
+``Unsupported`` and the caller falls back to pypdf.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+_OBJ_HEADER = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\s*")
+_STREAM_DICT = re.compile(rb"(<<.*?>>)\s*stream\r?\n", re.S)
+# A literal string (left as it is) or an indirect reference (renumbered).
+_REF_OR_STRING = re.compile(rb"\((?:\\.|[^\\()])*\)|(?<![\d.+-])(\d+)\s+(\d+)\s+R(?![A-Za-z0-9_])", re.S)
+_PARENT = re.compile(rb"/Parent\s+(\d+)\s+\d+\s+R")
+_CATALOG_REFUSED = (b"/Names", b"/Dests", b"/AcroForm", b"/StructTreeRoot", b"/OpenAction")
+
+
+class Unsupported(ValueError):
+    pass
+
+
+@dataclass
+class Obj:
+    head: bytes  # a non-stream object, or a stream's dictionary
+    stream: bytes | None = None  # raw (still encoded) stream bytes
+
+
+@dataclass
+class PdfParts:
+    objects: dict[int, Obj]
+    pages: list[int]  # page object numbers, in order
+    pages_root: int
+    skip: set[int] = field(default_factory=set)  # objects never copied (catalog, outlines, info…)
+
+
+def _int(head: bytes, key: bytes) -> int | None:
+    m = re.search(rb"/" + key + rb"\s+(\d+)(?!\s+\d+\s+R)", head)
+    return int(m.group(1)) if m else None
+
+
+def _ref(head: bytes, key: bytes) -> int | None:
+    m = re.search(rb"/" + key + rb"\s+(\d+)\s+\d+\s+R", head)
+    return int(m.group(1)) if m else None
+
+
+def _decode(head: bytes, raw: bytes) -> bytes:
+    filters = re.search(rb"/Filter\s*(\[[^\]]*\]|/\w+)", head)
+    if filters is None:
+        return raw
+    if filters.group(1).strip(b"[] ") != b"/FlateDecode" or b"/DecodeParms" in head:
+        raise Unsupported("stream filter")
+    return zlib.decompress(raw)
+
+
+def _object_at(data: bytes, offset: int) -> tuple[int, Obj]:
+    m = _OBJ_HEADER.match(data, offset)
+    if m is None or m.group(2) != b"0":
+        raise Unsupported(f"no object at {offset}")
+    start = m.end()
+    end = data.find(b"endobj", start)
+    if end < 0:
+        raise Unsupported("endobj missing")
+    s = _STREAM_DICT.match(data, start)
+    if s is not None and s.end() <= end + 6 and data[start:start + 2] == b"<<":
+        head = s.group(1)
+        length = _int(head, b"Length")
+        if length is None:
+            raise Unsupported("indirect stream length")
+        raw = data[s.end():s.end() + length]
+        if len(raw) != length:
+            raise Unsupported("short stream")
+        return int(m.group(1)), Obj(head, raw)
+    return int(m.group(1)), Obj(data[start:end].rstrip())
+
+
+def read_pdf(data: bytes) -> PdfParts:
+    m = _STARTXREF.search(data[-64:])
+    if m is None or b"/Encrypt" in data[-4096:]:
+        raise Unsupported("no startxref or encrypted")
+    _, xref = _object_at(data, int(m.group(1)))
+    if xref.stream is None or b"/XRef" not in xref.head or b"/Prev" in xref.head:
+        raise Unsupported("not a single cross-reference stream")
+    widths = [int(x) for x in re.search(rb"/W\s*\[([\d\s]+)\]", xref.head).group(1).split()]
+    index = re.search(rb"/Index\s*\[([\d\s]+)\]", xref.head)
+    size = _int(xref.head, b"Size")
+    ranges = [int(x) for x in index.group(1).split()] if index else [0, size]
+    table = _decode(xref.head, xref.stream)
+    objects: dict[int, Obj] = {}
+    in_streams: dict[int, list[tuple[int, int]]] = {}
+    pos, row = 0, sum(widths)
+    for first, count in zip(ranges[::2], ranges[1::2]):
+        for num in range(first, first + count):
+            fields, p = [], pos
+            for w in widths:
+                fields.append(int.from_bytes(table[p:p + w], "big") if w else 1)
+                p += w
+            pos += row
+            kind, a, b = fields
+            if kind == 1:
+                got, obj = _object_at(data, a)
+                if got != num:
+                    raise Unsupported("object number mismatch")
+                objects[num] = obj
+            elif kind == 2:
+                in_streams.setdefault(a, []).append((num, b))
+    for stm_num, members in in_streams.items():
+        stm = objects.pop(stm_num)
+        content = _decode(stm.head, stm.stream)
+        n, first = _int(stm.head, b"N"), _int(stm.head, b"First")
+        header = [int(x) for x in content[:first].split()]
+        nums, offsets = header[::2], header[1::2] + [len(content) - first]
+        for i in range(n):
+            objects[nums[i]] = Obj(content[first + offsets[i]:first + offsets[i + 1]].strip())
+    root = _ref(xref.head, b"Root")
+    catalog = objects[root].head
+    for key in _CATALOG_REFUSED:  # internal links, forms, tags: pypdf knows how to carry those
+        if key in catalog:
+            raise Unsupported(f"catalog has {key!r}")
+    pages_root = _ref(catalog, b"Pages")
+    kids = objects[pages_root].head
+    if re.search(rb"/Type\s*/Pages", kids) is None:
+        raise Unsupported("no page tree")
+    pages = [int(x) for x in re.findall(rb"(\d+)\s+\d+\s+R", re.search(rb"/Kids\s*\[([^\]]*)\]", kids).group(1))]
+    for p in pages:
+        if re.search(rb"/Type\s*/Pages\b", objects[p].head):
+            raise Unsupported("nested page tree")
+    skip = {root, pages_root}
+    return PdfParts(objects, pages, pages_root, skip)
+
+
+def page_count(data: bytes) -> int:
+    return len(read_pdf(data).pages)
+
+
+def _utf16(text: str) -> bytes:
+    return b"<" + ("\ufeff" + text).encode("utf-16-be").hex().encode() + b">"
+
+
+def concatenate(docs: list[PdfParts], bookmarks: list[tuple[str, int]], title: str) -> bytes:
+    """One PDF of every doc's pages in order; ``bookmarks`` are (title, 0-based page index)."""
+    out: list[bytes] = [b"%PDF-1.7\n%\xf0\x9f\x96\xa4\n"]
+    offsets: dict[int, int] = {}
+    position = len(out[0])
+    pages_num, catalog_num, outlines_num, info_num = 1, 2, 3, 4
+    next_num = 5
+    page_refs: list[int] = []
+
+    def emit(num: int, body: bytes) -> None:
+        nonlocal position
+        chunk = b"%d 0 obj\n%s\nendobj\n" % (num, body)
+        offsets[num] = position
+        out.append(chunk)
+        position += len(chunk)
+
+    for doc in docs:
+        mapping: dict[int, int] = {doc.pages_root: pages_num}
+        order: list[int] = []
+        todo = list(doc.pages)
+        while todo:  # every object the pages reach, each once
+            num = todo.pop()
+            if num in mapping or num in doc.skip:
+                continue
+            obj = doc.objects.get(num)
+            if obj is None:
+                raise Unsupported(f"dangling reference {num}")
+            mapping[num] = next_num
+            next_num += 1
+            order.append(num)
+            for m in _REF_OR_STRING.finditer(obj.head):
+                if m.group(1) is not None:
+                    todo.append(int(m.group(1)))
+
+        def renumber(m: re.Match) -> bytes:
+            if m.group(1) is None:
+                return m.group(0)
+            return b"%d 0 R" % mapping[int(m.group(1))]
+
+        for num in order:
+            obj = doc.objects[num]
+            head = _REF_OR_STRING.sub(renumber, obj.head)
+            if obj.stream is None:
+                emit(mapping[num], head)
+            else:
+                emit(mapping[num], head + b"\nstream\n" + obj.stream + b"\nendstream")
+        for p in doc.pages:
+            if _PARENT.search(doc.objects[p].head) is None:
+                raise Unsupported("page without parent")
+            page_refs.append(mapping[p])
+
+    items = []
+    for t, page in bookmarks:
+        items.append((next_num, t, page))
+        next_num += 1
+    for i, (num, t, page) in enumerate(items):
+        links = b"/Parent %d 0 R" % outlines_num
+        if i:
+            links += b"/Prev %d 0 R" % items[i - 1][0]
+        if i + 1 < len(items):
+            links += b"/Next %d 0 R" % items[i + 1][0]
+        emit(num, b"<</Title %s%s/Dest [%d 0 R /Fit]>>" % (_utf16(t), links, page_refs[page]))
+    if items:
+        emit(outlines_num, b"<</Type /Outlines/First %d 0 R/Last %d 0 R/Count %d>>"
+             % (items[0][0], items[-1][0], len(items)))
+    else:
+        emit(outlines_num, b"<</Type /Outlines/Count 0>>")
+    kids = b" ".join(b"%d 0 R" % n for n in page_refs)
+    emit(pages_num, b"<</Type /Pages/Kids [%s]/Count %d>>" % (kids, len(page_refs)))
+    emit(catalog_num, b"<</Type /Catalog/Pages %d 0 R/Outlines %d 0 R>>" % (pages_num, outlines_num))
+    emit(info_num, b"<</Title %s/Producer (zoufang)>>" % _utf16(title))
+
+    xref = [b"xref\n0 %d\n" % next_num, b"0000000000 65535 f \n"]
+    xref += [b"%010d 00000 n \n" % offsets[n] for n in range(1, next_num)]
+    out += xref
+    out.append(b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF\n"
+               % (next_num, catalog_num, info_num, position))
+    return b"".join(out)

@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 
-PAGES = ["/", "/forms", "/areas", "/users", "/audit"]
+PAGES = ["/", "/forms", "/areas", "/users", "/audit", "/review", "/evidence/photos"]
 
 
 def _log_in(page, base, username):

@@ -88,7 +88,10 @@ class SampleInSchema(Schema):
 
     @pre_load
     def _blanks(self, data, **_):
-        return blank_to_none(data, "form", "seed", "note", "min_per_cadre")
+        data = blank_to_none(data, "form", "seed", "note", "min_per_cadre")
+        if isinstance(data, dict) and data.get("min_per_cadre") is None:
+            data.pop("min_per_cadre", None)  # a blank box: the default (0)
+        return data
 
 
 class ReviewEventSchema(Schema):

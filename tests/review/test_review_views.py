@@ -31,6 +31,16 @@ def state(crowd, sid):
         return get_session().get(Submission, sid).state
 
 
+def test_a_bad_draw_shows_the_message_and_keeps_the_values(crowd, client, login):
+    crowd.add("cadre_a", 1)
+    login("t1_insp")
+    resp = draw(client, percent="0", note="三月第一周")
+    html = resp.data.decode()
+    assert resp.status_code == 422 and "抽查比例应大于 0%" in html and 'value="三月第一周"' in html
+    empty = draw(client, since="2020-01-01", until="2020-01-01")
+    assert empty.status_code == 422 and "没有可抽查的走访记录" in empty.data.decode()
+
+
 def test_the_draw_form_has_defaults_and_only_the_supervisors_areas(crowd, client, login):
     login("t1_insp")
     html = client.get("/review").data.decode()
@@ -44,13 +54,15 @@ def test_draw_work_through_the_queue_and_reject_with_a_comment(crowd, client, lo
     ids = crowd.add("cadre_a", 3)
     flag(crowd, ids[1])
     login("t1_insp")
+    blank = draw(client, min_per_cadre="", seed="", note="")  # blank boxes are the defaults
+    assert blank.status_code == 302
     resp = draw(client, seed="5")
     assert resp.status_code == 302
     queue_url = resp.headers["Location"]
     queue = client.get(queue_url).data.decode()
     assert "已审核 0 / 3" in queue and "1 个疑点" in queue and "<code>5</code>" in queue
     with crowd.app.app_context():
-        sample = get_session().scalar(select(Sample))
+        sample = get_session().scalar(select(Sample).where(Sample.seed == 5))
         order = [i.submission_id for i in sample.items]
         sample_id = sample.id
     pos = order.index(ids[1]) + 1

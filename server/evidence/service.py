@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timezone
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select, union
 
 from server.db import get_session, utcnow
 from server.evidence import checks
@@ -41,11 +41,13 @@ def county_id(sub: Submission) -> int | None:
 
 
 def candidates(session, county: int | None, phash: int, *, exclude_submission: int | None = None):
-    """Prints of the county sharing at least one band with ``phash`` (unsigned): the multi-index lookup."""
+    """Prints of the county sharing at least one band with ``phash`` (unsigned): the multi-index lookup, one
+    indexed probe per band (a UNION: with an OR, SQLite would walk the whole county on one index)."""
     b = checks.bands(phash)
-    q = select(PhotoPrint).where(
-        PhotoPrint.county_id.is_(None) if county is None else PhotoPrint.county_id == county,
-        or_(PhotoPrint.band0 == b[0], PhotoPrint.band1 == b[1], PhotoPrint.band2 == b[2], PhotoPrint.band3 == b[3]))
+    in_county = PhotoPrint.county_id.is_(None) if county is None else PhotoPrint.county_id == county
+    band_columns = (PhotoPrint.band0, PhotoPrint.band1, PhotoPrint.band2, PhotoPrint.band3)
+    ids = union(*(select(PhotoPrint.id).where(in_county, column == value) for column, value in zip(band_columns, b)))
+    q = select(PhotoPrint).where(PhotoPrint.id.in_(ids.scalar_subquery()))
     if exclude_submission is not None:
         q = q.where(PhotoPrint.submission_id != exclude_submission)
     return list(session.scalars(q))
@@ -58,13 +60,10 @@ def near_duplicates(session, county: int | None, phash: int, sha256: str, max_di
              for p in candidates(session, county, phash, exclude_submission=exclude_submission)}
     examined = len(found)
     matches = [(p, d) for p, d in found.values() if d <= max_distance]
-    same_blob = select(PhotoPrint).where(PhotoPrint.blob_sha256 == sha256,
-                                         PhotoPrint.county_id.is_(None) if county is None
-                                         else PhotoPrint.county_id == county)
-    if exclude_submission is not None:
-        same_blob = same_blob.where(PhotoPrint.submission_id != exclude_submission)
-    for p in session.scalars(same_blob):
-        if p.id not in found:
+    # by the blob's own index only (with county_id in the WHERE, SQLite may pick a (county, band) index and
+    # walk the whole county); the county is checked here
+    for p in session.scalars(select(PhotoPrint).where(PhotoPrint.blob_sha256 == sha256)):
+        if p.id not in found and p.county_id == county and p.submission_id != exclude_submission:
             matches.append((p, 0))
     matches.sort(key=lambda m: (m[1], m[0].id))
     return matches, examined

@@ -4,6 +4,9 @@ same load against bench/baseline_app.py (body → file → fsync → 201) under 
 
     .venv/bin/python bench/ingest.py [-n 2000] [-c 16] [--db sqlite|postgres|both] [--ref HEAD] [--keep]
 
+Every submission's two photos are distinct images (their own pixels, EXIF time, ~150 KB), as real
+visits' photos are: nothing can be skipped as already stored, and the evidence checks see no reuse.
+
 Prints submissions/s, p50/p95 latency, non-201 answers, the ratio ours/baseline (goal ≥ 0.5) and the
 number of submissions the database holds afterwards (must be N). Exits 1 when a check fails.
 """
@@ -36,7 +39,8 @@ def run_ours(db: str, n: int, concurrency: int, keep: bool) -> tuple[LoadResult,
         log(f"{db}: {n} submissions of {form.form_id} v{form.version}, {concurrency} clients → "
             f"http://127.0.0.1:{dep.port}{dep.key_path}/submission")
         load_before = load_average()
-        result = closed_loop(n, concurrency, sender(SubmissionFactory(form), dep.port, dep.submission_path))
+        factory = SubmissionFactory(form).prepare(n)
+        result = closed_loop(n, concurrency, sender(factory, dep.port, dep.submission_path))
         log(f"load average (1 min) on this {os.cpu_count()}-core machine: {load_before} before, {load_average()} after")
         log(result.summary(f"zoufang/{db}"))
         dep.server.stop()
@@ -49,8 +53,9 @@ def run_baseline(n: int, concurrency: int, form: Form) -> LoadResult:
     server = baseline_server(tmp)
     try:
         server.start()
+        factory = SubmissionFactory(form).prepare(n)
         log(f"baseline: {n} submissions, {concurrency} clients → http://127.0.0.1:{server.port}/submission")
-        result = closed_loop(n, concurrency, sender(SubmissionFactory(form), server.port, "/submission"))
+        result = closed_loop(n, concurrency, sender(factory, server.port, "/submission"))
         log(result.summary("baseline"))
         return result
     finally:

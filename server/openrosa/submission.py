@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from server.db import unit_of_work
 from server.errors import Conflict
 from server.openrosa.protocol import bp, error_response, openrosa_message, openrosa_route, phone_user
+from server.storage.blobs import get_store
 from server.submissions.service import DUPLICATE, EDITED, IngestResult, SubmissionRace, ingest_submission
 from server.submissions.upload import read_submission, too_large
 
@@ -66,7 +67,10 @@ def submission(token=None):
     if request.method == "HEAD":
         return Response(status=204)
     body_timeout = current_app.config["ZOUFANG"].body_timeout
-    with read_submission(request.environ, max_bytes=_limit(), body_timeout=body_timeout) as upload:
+    store = get_store()
+    new_spool = getattr(store, "new_spool", None)  # local disk: parts are streamed into the store's tmp folder
+    with read_submission(request.environ, max_bytes=_limit(), body_timeout=body_timeout,
+                         new_spool=new_spool) as upload:
         result = _ingest(upload, user, request.args.get("deviceID"))
     status = 202 if result.status == DUPLICATE else 201
     return openrosa_message(_message(result), status=status, nature="submit_success")

@@ -191,6 +191,11 @@ class S3BlobStore:
                 self._upload(sha, h.digest(), spool, size)
         return sha, size
 
+    def put_many(self, items) -> list[tuple[str, int]]:
+        """Bytes and streams, one after another; (sha256, size) of each, in order."""
+        return [(self.put_bytes(bytes(item)), len(item)) if isinstance(item, (bytes, bytearray, memoryview))
+                else self.put_stream(item) for item in items]
+
     def read_bytes(self, sha256: str) -> bytes:
         body = self.open(sha256)
         try:

@@ -6,7 +6,7 @@ leaves a trace:
 1. every check that can refuse (instance XML safety and encoding, form, version,
    assignment, state, attachment names, instanceID conflicts) runs first;
 2. then the raw XML and each attachment go to the content-addressed blob store,
-   which fsyncs them;
+   which fsyncs them (all of one POST together);
 3. then the rows are written; the caller commits, and only then answers 201/202.
 
 A duplicate POST (same instanceID, identical XML) stores only the attachments not
@@ -32,6 +32,7 @@ from server.households.linking import household_code, household_paths, link
 from server.ledger.ingest import sync_problems
 from server.scoring.service import score_submission
 from server.storage.blobs import get_store
+from server.storage.local import SpooledBlob
 from server.submissions.instance import Instance, binary_paths, parse_instance
 from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion
 from server.submissions.upload import AttachmentPart, SubmissionUpload
@@ -105,27 +106,40 @@ def _version_by_instance(form: Form, instance_id: str) -> SubmissionVersion | No
 
 # ---- storing -----------------------------------------------------------------------------
 
-def _store_attachments(version: SubmissionVersion, parts: list[AttachmentPart]) -> list[str]:
-    """Put the parts not yet present in the blob store (fsync'd), then add their rows. First copy wins."""
-    store = get_store()
+def _store_attachments(version: SubmissionVersion, parts: list[AttachmentPart], xml=None) -> list[str]:
+    """Put the parts not yet present (and the instance XML, when given) in the blob store — all fsync'd
+    together — then add the attachments' rows. First copy wins."""
     present = set(version.present_attachments)
-    added = []
+    todo = []
     for part in parts:
         if part.name in present:
             continue
         part.stream.seek(0)  # a re-run after a race reads the spooled part again
-        sha, size = store.put_stream(part.stream)
+        todo.append(part)
+    items = ([xml] if xml is not None else []) + [part.stream for part in todo]
+    if not items:
+        return []
+    stored = get_store().put_many(items)
+    if xml is not None:
+        (xml_sha, _), stored = stored[0], stored[1:]
+        if xml_sha != version.xml_sha256:  # pragma: no cover - the same bytes were hashed twice
+            raise RuntimeError("instance XML changed while it was stored")
+    for part, (sha, size) in zip(todo, stored):
         version.attachments.append(SubmissionAttachment(name=part.name, sha256=sha, size=size,
                                                         content_type=part.content_type))
-        added.append(part.name)
-    return added
+    return [part.name for part in todo]
 
 
-def _new_version(form: Form, fv: FormVersion, inst: Instance, xml: bytes, expected: list[str], *, actor,
-                 device_id: str | None) -> SubmissionVersion:
-    sha = get_store().put_bytes(xml)
+def _xml_item(upload: SubmissionUpload):
+    """What to store as the instance: its spooled part (moved into place, not copied) or its bytes."""
+    return upload.xml_stream if isinstance(upload.xml_stream, SpooledBlob) else upload.xml
+
+
+def _new_version(form: Form, fv: FormVersion, inst: Instance, xml: bytes, xml_sha: str, expected: list[str], *,
+                 actor, device_id: str | None) -> SubmissionVersion:
+    """The version's row (its XML is stored with the attachments, by ``_store_attachments``)."""
     return SubmissionVersion(form_id=form.id, instance_id=inst.instance_id, deprecated_id=inst.deprecated_id,
-                             form_version_id=fv.id, xml_sha256=sha, xml_size=len(xml),
+                             form_version_id=fv.id, xml_sha256=xml_sha, xml_size=len(xml),
                              instance_name=inst.instance_name, submitter_id=actor.id, device_id=device_id,
                              expected_attachments=expected, received_at=utcnow(), attachments=[])
 
@@ -193,7 +207,7 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
         raise Conflict(f"表单“{form.title}”已关闭，不再接收新的提交", f"Form {form.xml_form_id!r} is closed",
                        code="form_closed")
     replaced = _version_by_instance(form, inst.deprecated_id) if inst.deprecated_id else None
-    version = _new_version(form, fv, inst, upload.xml, expected, actor=actor, device_id=device_id)
+    version = _new_version(form, fv, inst, upload.xml, xml_sha, expected, actor=actor, device_id=device_id)
     if replaced is not None:  # an edit: the old XML stays as an earlier version
         sub = replaced.submission
         sub.versions.append(version)
@@ -212,7 +226,7 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
         process_entity(sub, inst.entity, inst.leaves, saveto_paths(fv.xform_sha256, xform), actor=actor)
     sync_problems(sub, upload.xml, actor=actor)  # problems found in the visit → the household's ledger
     score_submission(sub, upload.xml)  # the scoring sheet's results, in this transaction; never raises
-    added = _store_attachments(version, accepted)
+    added = _store_attachments(version, accepted, xml=_xml_item(upload))  # the blobs, durable before any row
     sub.incomplete = bool(version.missing_attachments)
     _flush()
     return IngestResult(status, sub.id, inst.instance_id, added, version.missing_attachments, ignored)

@@ -1,8 +1,10 @@
 """Reading a submission's multipart body: streamed to temporary files, never held whole in memory.
 
 Werkzeug's multipart parser writes each file part to a temporary file (kept in
-memory only below 500 KB). The whole body is read and checked before anything is
-stored, so a truncated or oversize body leaves nothing behind.
+memory only below 500 KB) — or, given ``new_spool``, to a file of the blob store's tmp
+folder hashed as it is written, which the store then moves into place instead of copying.
+The whole body is read and checked before anything is stored, so a truncated or oversize
+body leaves nothing behind (the parts' temporary files go when the upload is closed).
 
 - a body over ``max_bytes`` → 413 (``TooLarge``), whether or not it declared its length;
 - more than ``max_parts`` parts → 400; a truncated or malformed body → 400;
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Callable
 
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
@@ -52,6 +54,8 @@ class SubmissionUpload:
     attachments: list[AttachmentPart] = field(default_factory=list)
     # Collect sends *isIncomplete*=yes on every POST of a split submission but the last.
     incomplete: bool = False
+    # the instance part as received (a spooled store file when read_submission had new_spool), or None
+    xml_stream: IO[bytes] | None = None
     _files: list[FileStorage] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
@@ -127,7 +131,8 @@ class _Body:
             raise _BodyTooLarge() from exc
 
 
-def _parse(environ, max_bytes: int, max_parts: int, body_timeout: float | None):
+def _parse(environ, max_bytes: int, max_parts: int, body_timeout: float | None,
+           new_spool: Callable[[], IO[bytes]] | None = None):
     mimetype, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
     if mimetype != "multipart/form-data" or not options.get("boundary"):
         raise BadRequest("提交格式不正确：需要 multipart/form-data", "A submission must be multipart/form-data",
@@ -135,7 +140,9 @@ def _parse(environ, max_bytes: int, max_parts: int, body_timeout: float | None):
     length = get_content_length(environ)
     if length is not None and length > max_bytes:
         raise too_large(max_bytes)
-    parser = MultiPartParser(max_form_memory_size=MAX_FIELD_BYTES, max_form_parts=max_parts, buffer_size=READ_BYTES)
+    factory = (lambda **_part: new_spool()) if new_spool is not None else None
+    parser = MultiPartParser(stream_factory=factory, max_form_memory_size=MAX_FIELD_BYTES, max_form_parts=max_parts,
+                             buffer_size=READ_BYTES)
     try:
         with _socket_timeout(environ, body_timeout) as timed_environ:
             body = _Body(get_input_stream(timed_environ, max_content_length=max_bytes))
@@ -152,10 +159,13 @@ def _parse(environ, max_bytes: int, max_parts: int, body_timeout: float | None):
                          code="bad_multipart") from exc
 
 
-def read_submission(environ, *, max_bytes: int, max_parts: int = MAX_PARTS,
-                    body_timeout: float | None = None) -> SubmissionUpload:
-    """The instance XML (bytes) and the attachment parts of a submission request body."""
-    form, files = _parse(environ, max_bytes, max_parts, body_timeout)
+def read_submission(environ, *, max_bytes: int, max_parts: int = MAX_PARTS, body_timeout: float | None = None,
+                    new_spool: Callable[[], IO[bytes]] | None = None) -> SubmissionUpload:
+    """The instance XML (bytes) and the attachment parts of a submission request body.
+
+    ``new_spool``: where each file part is written while it is received (default: Werkzeug's
+    temporary files); the blob store's ``new_spool`` lets ingest place parts without copying them."""
+    form, files = _parse(environ, max_bytes, max_parts, body_timeout, new_spool)
     all_files = [f for _, f in files.items(multi=True)]
     try:
         xml_file = files.get(XML_PART)
@@ -170,7 +180,8 @@ def read_submission(environ, *, max_bytes: int, max_parts: int = MAX_PARTS,
                                       content_type=(f.mimetype or "application/octet-stream")[:100])
                        for name, f in files.items(multi=True) if f is not xml_file]
         incomplete = (form.get(INCOMPLETE_FIELD) or "").strip().lower() in ("yes", "true", "1")
-        return SubmissionUpload(xml=xml, attachments=attachments, incomplete=incomplete, _files=all_files)
+        return SubmissionUpload(xml=xml, attachments=attachments, incomplete=incomplete, xml_stream=xml_file.stream,
+                                _files=all_files)
     except BaseException:
         for f in all_files:
             f.close()

@@ -12,6 +12,7 @@ Anything else (an encrypted file, named destinations, a form, an indirect stream
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -87,6 +88,8 @@ def read_pdf(data: bytes) -> PdfParts:
     m = _STARTXREF.search(data[-64:])
     if m is None or b"/Encrypt" in data[-4096:]:
         raise Unsupported("no startxref or encrypted")
+    if data.startswith(b"xref", int(m.group(1))):
+        return _read_classic(data, int(m.group(1)))
     _, xref = _object_at(data, int(m.group(1)))
     if xref.stream is None or b"/XRef" not in xref.head or b"/Prev" in xref.head:
         raise Unsupported("not a single cross-reference stream")
@@ -121,7 +124,41 @@ def read_pdf(data: bytes) -> PdfParts:
         nums, offsets = header[::2], header[1::2] + [len(content) - first]
         for i in range(n):
             objects[nums[i]] = Obj(content[first + offsets[i]:first + offsets[i + 1]].strip())
-    root = _ref(xref.head, b"Root")
+    return _finish(objects, _ref(xref.head, b"Root"))
+
+
+_XREF_ROW = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
+
+
+def _read_classic(data: bytes, offset: int) -> PdfParts:
+    """What ``concatenate`` writes (a part cut from a chunk): a cross-reference table, no object streams."""
+    end = data.find(b"trailer", offset)
+    if end < 0:
+        raise Unsupported("no trailer")
+    trailer = data[end:data.find(b"startxref", end)]
+    if b"/Prev" in trailer:
+        raise Unsupported("incremental update")
+    objects: dict[int, Obj] = {}
+    lines = data[offset + 4:end].split(b"\n")
+    num = 0
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        row = _XREF_ROW.match(line)
+        if row is None:
+            num = int(line.split()[0])
+            continue
+        if row.group(3) == b"n":
+            got, obj = _object_at(data, int(row.group(1)))
+            if got != num:
+                raise Unsupported("object number mismatch")
+            objects[num] = obj
+        num += 1
+    return _finish(objects, _ref(trailer, b"Root"))
+
+
+def _finish(objects: dict[int, Obj], root: int) -> PdfParts:
     catalog = objects[root].head
     for key in _CATALOG_REFUSED:  # internal links, forms, tags: pypdf knows how to carry those
         if key in catalog:
@@ -140,6 +177,53 @@ def read_pdf(data: bytes) -> PdfParts:
 
 def page_count(data: bytes) -> int:
     return len(read_pdf(data).pages)
+
+
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+_XOBJECTS = re.compile(rb"/XObject\s*<<((?:\s*/[^\s/\[\]()<>{}%]+\s+\d+\s+0\s+R)*)\s*>>")
+_XOBJECT_ENTRY = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+(\d+)\s+0\s+R")
+
+
+def _content_streams(doc: PdfParts, head: bytes) -> list[bytes]:
+    m = re.search(rb"/Contents\s*(\[[^\]]*\]|\d+\s+\d+\s+R)", head)
+    if m is None:
+        return []
+    out = []
+    for num in re.findall(rb"(\d+)\s+\d+\s+R", m.group(1)):
+        obj = doc.objects[int(num)]
+        out.append(_decode(obj.head, obj.stream or b""))
+    return out
+
+
+def extract(doc: PdfParts, start: int, stop: int) -> bytes:
+    """Pages ``start:stop`` of ``doc`` as a PDF of their own (WeasyPrint shares one resource dictionary
+    among all pages of a document: its images are trimmed to those these pages draw)."""
+    pages = doc.pages[start:stop]
+    objects = dict(doc.objects)
+    resources = {int(n) for p in pages
+                 for n in re.findall(rb"/Resources\s+(\d+)\s+\d+\s+R", doc.objects[p].head)}
+    used: set[bytes] = set()
+    streams = [c for p in pages for c in _content_streams(doc, doc.objects[p].head)]
+    names: dict[bytes, bytes] = {}
+    for r in resources:
+        m = _XOBJECTS.search(objects[r].head)
+        names.update(_XOBJECT_ENTRY.findall(m.group(1)) if m else [])
+    while streams:  # names drawn by the pages, and by the forms they draw
+        for name in _DO.findall(streams.pop()):
+            if name not in used and name in names:
+                used.add(name)
+                form = objects[int(names[name])]
+                if form.stream is not None and b"/Form" in form.head:
+                    streams.append(_decode(form.head, form.stream))
+    for r in resources:
+        head = objects[r].head
+        m = _XOBJECTS.search(head)
+        if m is None:
+            continue
+        kept = b"".join(b"/%s %s 0 R" % (name, num) for name, num in _XOBJECT_ENTRY.findall(m.group(1))
+                        if name in used)
+        objects[r] = Obj(head[:m.start()] + b"/XObject <<" + kept + b">>" + head[m.end():])
+    return concatenate([PdfParts(objects, pages, doc.pages_root, doc.skip)], [], "")
 
 
 def _utf16(text: str) -> bytes:
@@ -162,6 +246,7 @@ def concatenate(docs: list[PdfParts], bookmarks: list[tuple[str, int]], title: s
         out.append(chunk)
         position += len(chunk)
 
+    seen: dict[bytes, int] = {}  # identical streams without references (a font, a photo) are written once
     for doc in docs:
         mapping: dict[int, int] = {doc.pages_root: pages_num}
         order: list[int] = []
@@ -173,12 +258,17 @@ def concatenate(docs: list[PdfParts], bookmarks: list[tuple[str, int]], title: s
             obj = doc.objects.get(num)
             if obj is None:
                 raise Unsupported(f"dangling reference {num}")
+            refs = [int(m.group(1)) for m in _REF_OR_STRING.finditer(obj.head) if m.group(1) is not None]
+            if obj.stream is not None and not refs and len(obj.stream) > 1024:
+                digest = hashlib.blake2b(obj.head + b"\0" + obj.stream, digest_size=20).digest()
+                if digest in seen:
+                    mapping[num] = seen[digest]
+                    continue
+                seen[digest] = next_num
             mapping[num] = next_num
             next_num += 1
             order.append(num)
-            for m in _REF_OR_STRING.finditer(obj.head):
-                if m.group(1) is not None:
-                    todo.append(int(m.group(1)))
+            todo.extend(refs)
 
         def renumber(m: re.Match) -> bytes:
             if m.group(1) is None:

@@ -26,12 +26,18 @@ def render_html(template: str, **context) -> str:
     return current_app.jinja_env.get_template(f"pdf/{template}").render(**context)
 
 
-def html_to_pdf(html: str, thumbnails: dict[str, bytes] | None = None, *, font_config=None) -> bytes:
-    """``font_config``: a WeasyPrint ``FontConfiguration`` to reuse (a render worker keeps one for its life)."""
+def html_document(html: str, thumbnails: dict[str, bytes] | None = None, *, font_config=None):
+    """The laid-out WeasyPrint document (pages of several can be written as one PDF, fonts embedded once).
+
+    ``font_config``: a WeasyPrint ``FontConfiguration`` to reuse (a render worker keeps one for its life)."""
     from weasyprint import HTML  # imported late: pango is loaded only when a PDF is made
 
     return HTML(string=html, base_url="zoufang-blob:",
-                url_fetcher=BlobFetcher(thumbnails or {})).write_pdf(font_config=font_config)
+                url_fetcher=BlobFetcher(thumbnails or {})).render(font_config=font_config)
+
+
+def html_to_pdf(html: str, thumbnails: dict[str, bytes] | None = None, *, font_config=None) -> bytes:
+    return html_document(html, thumbnails, font_config=font_config).write_pdf()
 
 
 def render_pdf(template: str, thumbnails: dict[str, bytes] | None = None, **context) -> bytes:

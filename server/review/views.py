@@ -3,9 +3,6 @@
 own review results (/review/mine)."""
 from __future__ import annotations
 
-import math
-import re
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,6 +12,7 @@ from server.accounts.auth import current_user, login_required
 from server.areas.service import list_areas
 from server.db import get_session, unit_of_work
 from server.errors import DomainError
+from server.evidence.checks import Unreadable, haversine_m, parse_gps
 from server.i18n import select_locale
 from server.inputs import load
 from server.review import sampling, service
@@ -28,7 +26,6 @@ bp = Blueprint("review", __name__)
 # A cadre's review results: the states a reviewer decided.
 DECIDED = ("has_issues", "rejected", "approved")
 MINE_LIMIT = 200
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def _index(form=None, error=None, status=200):
@@ -81,21 +78,6 @@ def queue(sample_id: int):
                                reviewed=sampling.reviewed_count(sample.id), lang=select_locale())
 
 
-def _geopoint(text: str | None) -> tuple[float, float, float | None] | None:
-    """(lat, lon, accuracy) of an ODK geopoint "lat lon alt acc", or None when it is not one."""
-    nums = [float(n) for n in _NUMBER.findall(text or "")]
-    if len(nums) < 2 or not (-90 <= nums[0] <= 90 and -180 <= nums[1] <= 180):
-        return None
-    return nums[0], nums[1], nums[3] if len(nums) >= 4 else None
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
-
-
 def _locations(sub: Submission, answers) -> list[dict]:
     """Each GPS answer of the visit beside the household's recorded location, as text (no map)."""
     home = None
@@ -105,10 +87,14 @@ def _locations(sub: Submission, answers) -> list[dict]:
     for a in answers:
         if a.kind != "field" or a.type != "geopoint":
             continue
-        fix = _geopoint(a.value)
+        try:
+            gps = parse_gps(a.value)
+        except Unreadable:
+            gps = None
+        fix = (gps.lat, gps.lon, gps.accuracy) if gps else None
         row = {"label": a.label, "raw": a.value, "fix": fix, "home": home, "km": None}
         if fix and home:
-            row["km"] = _km(fix[0], fix[1], *home)
+            row["km"] = haversine_m(fix[0], fix[1], *home) / 1000
         out.append(row)
     if not out:
         out.append({"label": None, "raw": None, "fix": None, "home": home, "km": None})

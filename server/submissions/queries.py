@@ -7,7 +7,7 @@ only county-wide users). Anything outside is answered as "not found".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import IO
 
 from sqlalchemy import and_, func, or_, select
@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from server.accounts import permissions
 from server.accounts.models import User, UserArea
 from server.areas.models import Area
+from server.audit.times import day_start_utc
 from server.db import get_session
 from server.errors import Forbidden, NotFound
 from server.forms.models import Form
@@ -83,10 +84,10 @@ def list_submissions(xml_form_id: str, *, actor, area: str | None = None, cadre:
         conditions.append(Area.path.startswith(_filter_area(actor, area).path, autoescape=True))
     if cadre:
         conditions.append(Submission.submitter_id.in_(select(User.id).where(User.username == cadre)))
-    if since:
-        conditions.append(Submission.received_at >= datetime.combine(since, time.min))
+    if since:  # dates are China-time calendar days, as the pages show them
+        conditions.append(Submission.received_at >= day_start_utc(since))
     if until:
-        conditions.append(Submission.received_at < datetime.combine(until + timedelta(days=1), time.min))
+        conditions.append(Submission.received_at < day_start_utc(until + timedelta(days=1)))
     if state:
         conditions.append(Submission.state == state)
     per_page = max(1, min(per_page, MAX_PER_PAGE))

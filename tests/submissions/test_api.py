@@ -150,3 +150,17 @@ def test_the_english_labels_follow_lang(client, visits):
     assert resp.status_code == 200  # the test form has Chinese labels only: they are shown as they are
     assert {a["path"]: a for a in resp.json["answers"]}["/data/household"]["label"] == "户主姓名"
 
+
+
+def test_date_filters_are_china_time_days(client, visits, app):
+    """17:30 UTC on the 22nd is 01:30 on the 23rd in China: it belongs to the 23rd, as the pages show it."""
+    from datetime import datetime
+
+    h = visits.headers["inspector"]
+    url = "/api/v1/forms/visit/submissions"
+    with app.app_context(), unit_of_work():
+        sub = get_session().query(Submission).filter_by(instance_id="uuid:a2").one()
+        sub.received_at = datetime(2026, 11, 22, 17, 30)
+    assert "uuid:a2" in ids(client.get(url, query_string={"since": "2026-11-23", "until": "2026-11-23"}, headers=h))
+    assert "uuid:a2" not in ids(client.get(url, query_string={"since": "2026-11-22", "until": "2026-11-22"},
+                                           headers=h))

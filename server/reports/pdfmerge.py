@@ -259,7 +259,7 @@ def concatenate(docs: list[PdfParts], bookmarks: list[tuple[str, int]], title: s
             if obj is None:
                 raise Unsupported(f"dangling reference {num}")
             refs = [int(m.group(1)) for m in _REF_OR_STRING.finditer(obj.head) if m.group(1) is not None]
-            if obj.stream is not None and not refs and len(obj.stream) > 1024:
+            if obj.stream is not None and not refs:
                 digest = hashlib.blake2b(obj.head + b"\0" + obj.stream, digest_size=20).digest()
                 if digest in seen:
                     mapping[num] = seen[digest]

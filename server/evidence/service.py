@@ -115,10 +115,12 @@ def _clear(session, sub: Submission) -> None:
         select(EvidenceFlag).where(EvidenceFlag.submission_id == sub.id, EvidenceFlag.kind == "photo_reused"))}
     partners.discard(None)
     if partners:
-        for f in session.scalars(select(EvidenceFlag).where(EvidenceFlag.submission_id.in_(partners),
-                                                           EvidenceFlag.kind == "photo_reused")):
-            if f.detail.get("other_submission_id") == sub.id:
-                session.delete(f)
+        # by id, in bulk: another process re-checking a partner at the same moment may have deleted them already
+        stale = [f.id for f in session.scalars(select(EvidenceFlag).where(EvidenceFlag.submission_id.in_(partners),
+                                                                         EvidenceFlag.kind == "photo_reused"))
+                 if f.detail.get("other_submission_id") == sub.id]
+        if stale:
+            session.execute(delete(EvidenceFlag).where(EvidenceFlag.id.in_(stale)))
     session.execute(delete(EvidenceFlag).where(EvidenceFlag.submission_id == sub.id))
     session.execute(delete(PhotoPrint).where(PhotoPrint.submission_id == sub.id))
     session.flush()
@@ -184,6 +186,27 @@ def check_submission(submission_id: int) -> list[EvidenceFlag]:
     sub.evidence_checked_at = utcnow()
     session.flush()
     return rows
+
+
+def missed_reuse(submission_id: int) -> bool:
+    """True when a photo of the visit now has a near-duplicate its flags do not name: a visit checked at the
+    same moment in another process (another gunicorn worker) could not see this one's photos, nor this one
+    theirs. Asked after the check has committed, by whichever of the two commits last."""
+    session = get_session()
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        return False
+    named: dict[str, set] = {}
+    for f in session.scalars(select(EvidenceFlag).where(EvidenceFlag.submission_id == sub.id,
+                                                        EvidenceFlag.kind == "photo_reused")):
+        named.setdefault(f.attachment, set()).add(f.detail.get("other_submission_id"))
+    th = thresholds()
+    for p in session.scalars(select(PhotoPrint).where(PhotoPrint.submission_id == sub.id)):
+        matches, _ = near_duplicates(session, p.county_id, checks.to_unsigned(p.phash), p.blob_sha256,
+                                     th.max_hamming, exclude_submission=sub.id)
+        if {m.submission_id for m, _ in matches[:MAX_MATCHES_PER_PHOTO]} - named.get(p.attachment, set()):
+            return True
+    return False
 
 
 def submissions_to_check(*, since: datetime | None = None, only_unchecked: bool = False) -> list[int]:

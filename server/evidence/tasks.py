@@ -26,7 +26,7 @@ _PENDING = "evidence_pending"
 
 def run(submission_id: int) -> int:
     """The job (RQ calls it by name): returns how many flags the visit has now."""
-    from server.evidence.service import check_submission
+    from server.evidence.service import check_submission, missed_reuse
 
     if not has_app_context():  # an ``rq worker`` process: build the app from the environment
         from server import create_app
@@ -35,6 +35,9 @@ def run(submission_id: int) -> int:
             return run(submission_id)
     with unit_of_work():
         flags = check_submission(submission_id)
+    with unit_of_work():  # a look again now that this visit's prints are committed (see missed_reuse)
+        if missed_reuse(submission_id):
+            flags = check_submission(submission_id)
     log.info("evidence of submission %s checked: %s flags", submission_id, len(flags))
     return len(flags)
 

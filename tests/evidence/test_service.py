@@ -101,3 +101,24 @@ def test_backfill_cli(visit, flags, runner, app):
     assert "checked 1 visits: 1 flagged" in result.output
     assert flags(sid) == ["duration_short"]
     assert runner.invoke(args=["evidence", "check", "--since", "nope"]).exit_code != 0
+
+
+def test_two_visits_checked_at_the_same_moment_in_two_processes_still_find_each_other(visit, flags, app):
+    """Each check saw the county before the other's photo was committed: the look again after commit
+    (tasks.run → missed_reuse) finds the pair."""
+    from sqlalchemy import delete
+
+    from server.evidence import tasks
+    from server.evidence.service import missed_reuse
+
+    shared = photo(21, TAKEN)
+    first, second = visit("H11A", {"a.jpg": shared}), visit("H11B", {"b.jpg": shared})
+    assert flags(first) == ["photo_reused"] and flags(second) == ["photo_reused"]
+    with app.app_context(), unit_of_work():  # the state such a race leaves: prints stored, no reuse flags
+        get_session().execute(delete(EvidenceFlag).where(EvidenceFlag.kind == "photo_reused"))
+    assert flags(first) == [] and flags(second) == []
+    with app.app_context():
+        assert missed_reuse(first) and missed_reuse(second)
+        tasks.run(second)
+        assert not missed_reuse(first) and not missed_reuse(second)
+    assert flags(first) == ["photo_reused"] and flags(second) == ["photo_reused"]

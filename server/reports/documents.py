@@ -78,6 +78,16 @@ def _scores(sub) -> list[dict]:
     return result.shown("zh") if result is not None else []
 
 
+def _review_comment(sub) -> str | None:
+    """The reviewer's latest comment, shown when the visit was sent back (has issues, rejected)."""
+    if sub.state not in ("has_issues", "rejected"):
+        return None
+    from server.review.service import latest_comment
+
+    event = latest_comment(sub.id)
+    return event.comment if event is not None else None
+
+
 def visit_entries(f: HouseholdFile, thumbs: Thumbnails, *, actor, since: date | None = None,
                   until: date | None = None, submitter_id: int | None = None) -> list[dict]:
     by_visit: dict[int, list] = {}
@@ -93,7 +103,8 @@ def visit_entries(f: HouseholdFile, thumbs: Thumbnails, *, actor, since: date | 
         out.append({
             "id": sub.id, "when": local_time(sub.received_at, "%Y-%m-%d %H:%M"),
             "cadre": sub.submitter.display_name if sub.submitter else "—", "form": sub.form.title,
-            "state": v.state_label, "flag": v.flag_label, "openable": v.openable,
+            "state": v.state_label, "flag": v.flag_label, "openable": v.openable, "rejected": v.rejected,
+            "review_comment": _review_comment(sub),
             "answers": answers, "scores": _scores(sub), "photos": photos, "signatures": signatures,
             "hidden_photos": 0 if v.openable else len(v.photos),
             "problems": sorted(by_visit.get(sub.id, []), key=lambda p: p.position),

@@ -15,9 +15,9 @@ import hashlib
 import io
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 CHUNK = 1024 * 1024
 HEX = frozenset("0123456789abcdef")
@@ -25,6 +25,10 @@ HEX = frozenset("0123456789abcdef")
 _FSYNC_THREADS = 4
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
+
+
+def _nothing() -> None:
+    pass
 
 
 def blob_key(sha256: str) -> str:
@@ -38,17 +42,34 @@ def _fsync_fd(fd: int) -> None:
     os.fsync(fd)
 
 
-def _fsync_all(fds: list[int]) -> None:
-    """fsync every descriptor; several at once on a small thread pool (one per process: gunicorn forks)."""
+def _fsync_pool() -> ThreadPoolExecutor:
+    """A small thread pool for fsyncs, one per process (gunicorn forks its workers after the app is made)."""
     global _pool, _pool_pid
-    if len(fds) <= 1 or _FSYNC_THREADS <= 1:
+    if _pool is None or _pool_pid != os.getpid():
+        _pool, _pool_pid = ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix="fsync"), os.getpid()
+    return _pool
+
+
+def _fsync_all(fds: list[int]) -> None:
+    """fsync every descriptor; several at once on the pool."""
+    if len(fds) <= 1:
         for fd in fds:
             os.fsync(fd)
         return
-    if _pool is None or _pool_pid != os.getpid():
-        _pool, _pool_pid = ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix="fsync"), os.getpid()
-    for _ in _pool.map(_fsync_fd, fds):  # re-raises the first OSError
+    for _ in _fsync_pool().map(_fsync_fd, fds):  # re-raises the first OSError
         pass
+
+
+def _wait_all(futures: list[Future]) -> None:
+    """Wait for every future (none is left running), then re-raise the first failure."""
+    error = None
+    for f in futures:
+        try:
+            f.result()
+        except BaseException as exc:  # noqa: BLE001 - collected, raised once all are done
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 class SpooledBlob(io.RawIOBase):
@@ -65,6 +86,7 @@ class SpooledBlob(io.RawIOBase):
         self._hash = hashlib.sha256()
         self.size = 0
         self.placed = False
+        self._sync: Future | None = None  # the fsync started by start_sync()
 
     # writing (the multipart parser) -----------------------------------------------------------
     def writable(self) -> bool:
@@ -78,6 +100,21 @@ class SpooledBlob(io.RawIOBase):
     @property
     def sha256(self) -> str:
         return self._hash.hexdigest()
+
+    def start_sync(self) -> None:
+        """Start fsyncing the (complete) temporary file in the background: the disk works while the request
+        is checked. Nothing visible happens — the file is still only in the tmp folder."""
+        if self._sync is None and not self.closed:
+            self._file.flush()
+            self._sync = _fsync_pool().submit(_fsync_fd, self._file.fileno())
+
+    def _synced(self) -> None:
+        """The file's data is on disk: the background fsync has finished (re-raising its error), or run one now."""
+        if self._sync is not None:
+            self._sync.result()
+        else:
+            self._file.flush()
+            os.fsync(self._file.fileno())
 
     # reading back ---------------------------------------------------------------------------------
     def readable(self) -> bool:
@@ -109,6 +146,11 @@ class SpooledBlob(io.RawIOBase):
         if self.closed:
             return
         try:
+            if self._sync is not None:  # never close a descriptor a pool thread is still fsyncing
+                try:
+                    self._sync.result()
+                except OSError:
+                    pass
             self._file.close()
             if not self.placed:
                 try:
@@ -161,15 +203,23 @@ class LocalBlobStore:
     def put_many(self, items: Iterable[bytes | BinaryIO]) -> list[tuple[str, int]]:
         """Store bytes and streams; returns (sha256, size) of each, in order. Every new blob is
         durable (file and directory fsync'd) when this returns; blobs already held are not touched."""
+        results, synced = self.put_many_pending(items)
+        synced()
+        return results
+
+    def put_many_pending(self, items: Iterable[bytes | BinaryIO]) -> tuple[list[tuple[str, int]], Callable[[], None]]:
+        """``put_many``, except that the folders' fsyncs may still be running when it returns: the blobs are
+        durable once the returned ``synced()`` has returned (call it before committing anything that refers
+        to them — the caller can do other work meanwhile)."""
         results: list[tuple[str, int]] = []
-        new: list[tuple[str, str, BinaryIO | None]] = []  # (tmp path, sha, open file to fsync)
+        new: list[tuple[str, str, BinaryIO]] = []  # (tmp path, sha, open file to fsync)
         opened: list = []
+        synced: Callable[[], None] = _nothing
         try:
             for item in items:
                 if isinstance(item, SpooledBlob) and item.store is self and not item.closed:
                     sha, size = item.sha256, item.size
                     if not item.placed and not self.exists(sha) and sha not in {s for _, s, _ in new}:
-                        item.flush()
                         new.append((item.path, sha, item))
                     results.append((sha, size))
                     continue
@@ -200,17 +250,25 @@ class LocalBlobStore:
                     continue
                 new.append((tmp, sha, out))
             if new:
-                self._commit(new)
+                synced = self._commit(new)
         finally:
             for out, tmp in opened:
                 out.close()
                 if os.path.exists(tmp):
                     os.unlink(tmp)
-        return results
+        return results, synced
 
-    def _commit(self, new: list[tuple[str, str, BinaryIO | None]]) -> None:
-        """fsync the new files together, rename them into place, fsync their folders together."""
-        _fsync_all([f.fileno() for _, _, f in new])
+    def _commit(self, new: list[tuple[str, str, BinaryIO]]) -> Callable[[], None]:
+        """fsync the new files (together, or wait for the fsync a spooled part started), rename them into
+        place, start fsyncing their folders together; returns what waits for those."""
+        spooled = [f for _, _, f in new if isinstance(f, SpooledBlob)]
+        others = [f.fileno() for _, _, f in new if not isinstance(f, SpooledBlob)]
+        if len(new) > 1:
+            for f in spooled:
+                f.start_sync()  # (a no-op for a part whose fsync already runs)
+        _fsync_all(others)
+        for f in spooled:
+            f._synced()
         dirs: dict[str, None] = {}
         for tmp, sha, f in new:
             dest = self._path_str(sha)
@@ -226,12 +284,18 @@ class LocalBlobStore:
             if isinstance(f, SpooledBlob):
                 f.placed = True
             dirs[parent] = None
-        fds = [os.open(d, os.O_RDONLY) for d in dirs]
-        try:
-            _fsync_all(fds)
-        finally:
-            for fd in fds:
+        futures = []
+        pool = _fsync_pool()
+        for d in dirs:
+            fd = os.open(d, os.O_RDONLY)
+            try:
+                future = pool.submit(_fsync_fd, fd)
+            except BaseException:
                 os.close(fd)
+                raise
+            future.add_done_callback(lambda _f, fd=fd: os.close(fd))
+            futures.append(future)
+        return lambda: _wait_all(futures)
 
     def _known(self, stream: BinaryIO) -> tuple[str, int] | None:
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -75,7 +76,10 @@ def _form_and_version(inst: Instance, actor) -> tuple[Form, FormVersion]:
     if not is_assigned(actor, form):
         raise Forbidden(f"表单“{form.title}”没有分配给您，不能提交", f"Form {inst.form_id!r} is not assigned to you",
                         code="form_not_assigned")
-    version = next((v for v in form.published if v.version == inst.version), None)
+    # the one published version asked for (not every version of the form, drafts and all)
+    version = get_session().scalar(select(FormVersion).where(
+        FormVersion.form_id == form.id, FormVersion.status == "published", FormVersion.version == inst.version,
+    ).order_by(FormVersion.id).limit(1))
     if version is None:
         raise NotFound(f"表单“{form.title}”的版本 {inst.version or '（空）'} 不存在：请在 Collect 中下载最新版本",
                        f"Form {inst.form_id!r} has no published version {inst.version!r}", code="version_not_found")
@@ -106,9 +110,11 @@ def _version_by_instance(form: Form, instance_id: str) -> SubmissionVersion | No
 
 # ---- storing -----------------------------------------------------------------------------
 
-def _store_attachments(version: SubmissionVersion, parts: list[AttachmentPart], xml=None) -> list[str]:
+def _store_attachments(version: SubmissionVersion, parts: list[AttachmentPart], xml=None,
+                       ) -> tuple[list[str], Callable[[], None]]:
     """Put the parts not yet present (and the instance XML, when given) in the blob store — all fsync'd
-    together — then add the attachments' rows. First copy wins."""
+    together — then add the attachments' rows. First copy wins. Returns the names added and ``synced``:
+    the blobs are durable once it has returned (call it before flushing; other work can go on meanwhile)."""
     present = set(version.present_attachments)
     todo = []
     for part in parts:
@@ -118,8 +124,8 @@ def _store_attachments(version: SubmissionVersion, parts: list[AttachmentPart], 
         todo.append(part)
     items = ([xml] if xml is not None else []) + [part.stream for part in todo]
     if not items:
-        return []
-    stored = get_store().put_many(items)
+        return [], _nothing
+    stored, synced = get_store().put_many_pending(items)
     if xml is not None:
         (xml_sha, _), stored = stored[0], stored[1:]
         if xml_sha != version.xml_sha256:  # pragma: no cover - the same bytes were hashed twice
@@ -127,7 +133,11 @@ def _store_attachments(version: SubmissionVersion, parts: list[AttachmentPart], 
     for part, (sha, size) in zip(todo, stored):
         version.attachments.append(SubmissionAttachment(name=part.name, sha256=sha, size=size,
                                                         content_type=part.content_type))
-    return [part.name for part in todo]
+    return [part.name for part in todo], synced
+
+
+def _nothing() -> None:
+    pass
 
 
 def _xml_item(upload: SubmissionUpload):
@@ -196,10 +206,11 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
             raise Conflict("这份记录的编号（instanceID）已被另一份内容不同的记录使用，服务器保留先收到的一份",
                            f"instanceID {inst.instance_id} was already received with different content",
                            code="instance_conflict")
-        added = _store_attachments(existing, accepted)
+        added, synced = _store_attachments(existing, accepted)
         sub = existing.submission
         if existing is sub.current:
             sub.incomplete = bool(existing.missing_attachments)
+        synced()  # every blob durable before a row refers to it (and before SQLite's write lock is taken)
         _flush()
         return IngestResult(DUPLICATE, sub.id, inst.instance_id, added, existing.missing_attachments, ignored)
 
@@ -220,13 +231,15 @@ def ingest_submission(upload: SubmissionUpload, *, actor, device_id: str | None 
         get_session().add(sub)
         status = CREATED
     _make_current(sub, version)
+    # the blobs now (nothing below refuses a visit): their folders' fsyncs run while the visit is linked and scored
+    added, synced = _store_attachments(version, accepted, xml=_xml_item(upload))
     xform = lambda: get_xform_bytes(fv)  # noqa: E731  read only when a cache misses
     with get_session().no_autoflush:  # the rows go out in one flush, with the household already linked
         link(sub, household_code(inst.leaves, household_paths(fv.xform_sha256, xform)), actor)
         process_entity(sub, inst.entity, inst.leaves, saveto_paths(fv.xform_sha256, xform), actor=actor)
     sync_problems(sub, upload.xml, actor=actor)  # problems found in the visit → the household's ledger
     score_submission(sub, upload.xml)  # the scoring sheet's results, in this transaction; never raises
-    added = _store_attachments(version, accepted, xml=_xml_item(upload))  # the blobs, durable before any row
     sub.incomplete = bool(version.missing_attachments)
+    synced()  # every blob durable (file and folder fsync'd) before a row refers to it
     _flush()
     return IngestResult(status, sub.id, inst.instance_id, added, version.missing_attachments, ignored)

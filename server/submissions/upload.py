@@ -180,6 +180,10 @@ def read_submission(environ, *, max_bytes: int, max_parts: int = MAX_PARTS, body
                                       content_type=(f.mimetype or "application/octet-stream")[:100])
                        for name, f in files.items(multi=True) if f is not xml_file]
         incomplete = (form.get(INCOMPLETE_FIELD) or "").strip().lower() in ("yes", "true", "1")
+        for f in all_files:  # spooled into the blob store: its fsyncs start now, while the request is checked
+            start_sync = getattr(f.stream, "start_sync", None)
+            if start_sync is not None:
+                start_sync()
         return SubmissionUpload(xml=xml, attachments=attachments, incomplete=incomplete, xml_stream=xml_file.stream,
                                 _files=all_files)
     except BaseException:

@@ -26,6 +26,7 @@ from server.submissions.models import Submission
 log = logging.getLogger(__name__)
 # A photo matching more earlier photos than this names only the closest ones.
 MAX_MATCHES_PER_PHOTO = 10
+MAX_CANDIDATES = 2000
 
 
 def thresholds() -> Thresholds:
@@ -50,7 +51,9 @@ def candidates(session, county: int | None, phash: int, *, exclude_submission: i
     q = select(PhotoPrint).where(PhotoPrint.id.in_(ids.scalar_subquery()))
     if exclude_submission is not None:
         q = q.where(PhotoPrint.submission_id != exclude_submission)
-    return list(session.scalars(q))
+    # Random photos share a band with a handful of others; a crowd of near-blank pictures (lens cap, dark
+    # room) all share them. Bounded, newest first, so one such photo never costs a scan of the county.
+    return list(session.scalars(q.order_by(PhotoPrint.id.desc()).limit(MAX_CANDIDATES)))
 
 
 def near_duplicates(session, county: int | None, phash: int, sha256: str, max_distance: int, *,

@@ -122,3 +122,23 @@ def test_two_visits_checked_at_the_same_moment_in_two_processes_still_find_each_
         tasks.run(second)
         assert not missed_reuse(first) and not missed_reuse(second)
     assert flags(first) == ["photo_reused"] and flags(second) == ["photo_reused"]
+
+
+def test_a_crowd_of_identical_blank_photos_is_bounded(visit, flags, app, monkeypatch):
+    """Blank pictures all hash alike: the candidates looked at are capped (newest first), the visit is
+    still flagged, and only MAX_MATCHES_PER_PHOTO partners are named."""
+    from PIL import Image
+
+    from server.evidence import service
+    from server.evidence.checks import to_unsigned as checks_unsigned
+    from tests.evidence.images import jpeg
+
+    monkeypatch.setattr(service, "MAX_CANDIDATES", 3)
+    blank = [jpeg(Image.new("RGB", (320, 240), (10 + i, 10, 10)), TAKEN) for i in range(5)]
+    ids = [visit("H11A" if i % 2 else "H11B", {"a.jpg": data}) for i, data in enumerate(blank)]
+    assert flags(ids[-1]) == ["photo_reused"] * 3  # three candidates seen, three partners named
+    with app.app_context():
+        session = get_session()
+        last = session.scalar(select(PhotoPrint).where(PhotoPrint.submission_id == ids[-1]))
+        found = service.candidates(session, last.county_id, checks_unsigned(last.phash))
+        assert len(found) == 3 and ids[0] not in {p.submission_id for p in found}  # the newest three

@@ -140,13 +140,23 @@ def _parse(environ, max_bytes: int, max_parts: int, body_timeout: float | None,
     length = get_content_length(environ)
     if length is not None and length > max_bytes:
         raise too_large(max_bytes)
-    factory = (lambda **_part: new_spool()) if new_spool is not None else None
-    parser = MultiPartParser(stream_factory=factory, max_form_memory_size=MAX_FIELD_BYTES, max_form_parts=max_parts,
-                             buffer_size=READ_BYTES)
+    spools: list[IO[bytes]] = []  # every part file made, closed (so removed) when the body is refused
+
+    def factory(**_part) -> IO[bytes]:
+        spools.append(new_spool())
+        return spools[-1]
+
+    parser = MultiPartParser(stream_factory=factory if new_spool is not None else None,
+                             max_form_memory_size=MAX_FIELD_BYTES, max_form_parts=max_parts, buffer_size=READ_BYTES)
     try:
-        with _socket_timeout(environ, body_timeout) as timed_environ:
-            body = _Body(get_input_stream(timed_environ, max_content_length=max_bytes))
-            return parser.parse(body, options["boundary"].encode("latin-1"), length)
+        try:
+            with _socket_timeout(environ, body_timeout) as timed_environ:
+                body = _Body(get_input_stream(timed_environ, max_content_length=max_bytes))
+                return parser.parse(body, options["boundary"].encode("latin-1"), length)
+        except BaseException:
+            for spool in spools:
+                spool.close()
+            raise
     except _BodyTimeout as exc:
         raise body_timed_out(body_timeout) from exc
     except _BodyTooLarge as exc:

@@ -119,3 +119,23 @@ def test_the_same_attachment_twice_in_one_post_is_400(world, stored):
     boundary = content_type.split("boundary=")[1].encode()
     body = body.replace(b"--" + boundary + b"--", b"--" + part + b"\r\n--" + boundary + b"--")
     refused(world, stored, world.a.post_raw(content_type, body), 400, "附件重复")
+
+
+def _spooled(world) -> list:
+    """Files left in the blob store's tmp folder (where parts are written while a body is received)."""
+    from pathlib import Path
+
+    tmp = Path(world.app.config["ZOUFANG"].data_dir) / "blobs" / "tmp"
+    return sorted(p.name for p in tmp.iterdir()) if tmp.exists() else []
+
+
+def test_refused_bodies_leave_no_part_files_behind(world, stored, empty):
+    content_type, body = multipart(instance("uuid:cut"), FILES)
+    refused(world, stored, world.a.post_raw(content_type, body[:-300]), 400, "不完整")  # cut in a part
+    refused(world, stored, world.a.post(instance("uuid:nv", version="99"), FILES), 404, "版本 99 不存在")
+    content_type, body = multipart(instance("uuid:stream"), {"p1.jpg": b"\x00" * (LIMIT + 1)})
+    refused(world, stored, world.a.post_raw(content_type, b"", input_stream=io.BytesIO(body),
+                                            environ_overrides={"wsgi.input_terminated": True}), 413, "上传内容过大")
+    assert _spooled(world) == []
+    world.a.send(instance("uuid:ok"), FILES)  # an accepted one: its parts were moved into place
+    assert _spooled(world) == []

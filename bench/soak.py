@@ -51,11 +51,13 @@ def main() -> int:
         planned = int(args.rate * args.seconds)
         log(f"{args.db}: {planned} submissions at {args.rate:g}/s for {args.seconds:g} s → "
             f"http://127.0.0.1:{dep.port}{dep.key_path}/submission")
+        before = dep.count_submissions()  # the demo county comes with visits of its own
         load_before = load_average()
         result = open_loop(args.rate, args.seconds, send, max_in_flight=args.max_in_flight)
         log(f"load average (1 min) on this {os.cpu_count()}-core machine: {load_before} before, {load_average()} after")
         dep.server.stop()
-        stored, attachments = dep.count_submissions()
+        after = dep.count_submissions()
+        stored, attachments = after[0] - before[0], after[1] - before[1]
 
     ok = result.ok
     answered = [o.latency for o in ok]
@@ -76,7 +78,7 @@ def main() -> int:
         print("slowest seconds (t = when the sends were due, max latency from schedule): "
               + ", ".join(f"t={t} s {ms(v)}" for t, v in worst))
     count_ok = stored == len(ok) and attachments == 2 * len(ok)
-    print(f"database holds {stored} submissions and {attachments} attachment rows "
+    print(f"the run added {stored} submissions and {attachments} attachment rows to the database "
           f"(expected {len(ok)} and {2 * len(ok)}: {'ok' if count_ok else 'MISMATCH'})")
     for status, sample in FAILURE_SAMPLES.items():
         print(f"first answer with status {status}: {sample}")

@@ -136,7 +136,6 @@ def check_submission(submission_id: int) -> list[EvidenceFlag]:
     if sub is None:
         return []
     th = thresholds()
-    _clear(session, sub)
     version = sub.current
     fields = evidence_fields(sub.form_version.xform_sha256, lambda: get_xform_bytes(sub.form_version))
     store = get_store()
@@ -156,6 +155,7 @@ def check_submission(submission_id: int) -> list[EvidenceFlag]:
     photo_paths = set(fields.photos)
     seen: set[str] = set()
     partners: dict[int, list[Flag]] = {}
+    prints: list[PhotoPrint] = []
     for path, name in leaves:
         if path not in photo_paths or name in seen or name not in attachments:
             continue  # not a photo, or not arrived yet: checked again when it does
@@ -176,12 +176,15 @@ def check_submission(submission_id: int) -> list[EvidenceFlag]:
             back = _reuse_flag(other.attachment, name, sub, start, distance, exact)
             partners.setdefault(other_sub.id, []).append(back)
         bands = photo.bands
-        session.add(PhotoPrint(submission_id=sub.id, attachment=name, question=path.rsplit("/", 1)[-1],
-                               blob_sha256=att.sha256, county_id=county, household_id=sub.household_id,
-                               phash=checks.to_signed(photo.phash), band0=bands[0], band1=bands[1], band2=bands[2],
-                               band3=bands[3], width=photo.width, height=photo.height,
-                               exif_time=photo.exif_time.astimezone(timezone.utc).replace(tzinfo=None)
-                               if photo.exif_time else None))
+        prints.append(PhotoPrint(submission_id=sub.id, attachment=name, question=path.rsplit("/", 1)[-1],
+                                 blob_sha256=att.sha256, county_id=county, household_id=sub.household_id,
+                                 phash=checks.to_signed(photo.phash), band0=bands[0], band1=bands[1],
+                                 band2=bands[2], band3=bands[3], width=photo.width, height=photo.height,
+                                 exif_time=photo.exif_time.astimezone(timezone.utc).replace(tzinfo=None)
+                                 if photo.exif_time else None))
+    # Reads and hashing above, writes below: on SQLite the write lock is taken here, held only briefly.
+    _clear(session, sub)
+    session.add_all(prints)
     rows = [_store(session, sub.id, f) for f in found]
     for other_id, flags in partners.items():
         for f in flags:

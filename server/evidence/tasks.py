@@ -3,21 +3,26 @@
 A session hook notices new ``Submission``, ``SubmissionVersion`` and ``SubmissionAttachment`` rows (a
 new visit, an edit, the late attachments of a split upload) and, once that transaction commits (a
 rolled-back one queues nothing), queues ``run(submission_id)``: on the RQ queue when REDIS_URL is set —
-run by ``zoufang jobs worker`` — else on one worker thread per app, which checks visits one after the
-other (so two visits sent together still see each other's photos). ``wait_for_checks(app)`` waits until
-that thread has nothing left, for tests and the CLI.
+run by ``zoufang jobs worker`` — else on one worker thread per app, which checks visits in batches, one
+transaction each (two visits sent together still see each other's photos), and yields to incoming visits:
+it waits for a quiet moment in this process (see ``_Worker``), so a burst of submissions is received at
+full speed and checked right after. Visits a restart left unchecked are queued again when the thread
+starts (``recover``). ``wait_for_checks(app)`` waits until that thread has nothing left, for tests and
+the CLI.
 """
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+import time
+from datetime import timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from server.db import unit_of_work
+from server.db import get_session, unit_of_work, utcnow
 from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion
 
 log = logging.getLogger(__name__)
@@ -42,21 +47,98 @@ def run(submission_id: int) -> int:
     return len(flags)
 
 
-IDLE_SECONDS = 10
+IDLE_SECONDS = 10  # the thread ends after this long with nothing queued
+# Checks yield to incoming visits: a batch starts once this process has had no request for QUIET_SECONDS,
+# or when the backlog passes MAX_BACKLOG, or when the oldest queued visit has waited MAX_WAIT_SECONDS.
+QUIET_SECONDS = 0.25
+MAX_BACKLOG = 20000
+MAX_WAIT_SECONDS = 1800
+BATCH = 10  # visits checked in one transaction (one commit, one fsync; SQLite's write lock held that long)
+RECOVER_DAYS = 30
+
+_last_request = [0.0]
+
+
+def note_request() -> None:
+    """Called before every request of this process (see views.py): the checks wait for a quiet moment."""
+    _last_request[0] = time.monotonic()
+
+
+_recovered: set[int] = set()
+
+
+def note_request_and_recover() -> None:
+    """Before every request: note it, and the first time in this process, queue the visits a restart left
+    unchecked (tests start none: their apps have testing set; they call ``recover`` themselves)."""
+    note_request()
+    app = current_app._get_current_object()
+    if id(app) in _recovered:
+        return
+    _recovered.add(id(app))
+    if not app.testing:
+        threading.Thread(target=recover, args=(app,), name="evidence-recover", daemon=True).start()
+
+
+def recover(app, days: int = RECOVER_DAYS) -> int:
+    """Queue the visits of the last ``days`` whose checks never ran (the server stopped first); returns how many."""
+    from server.evidence.service import submissions_to_check
+
+    try:
+        with app.app_context():
+            ids = submissions_to_check(since=utcnow() - timedelta(days=days), only_unchecked=True)
+            get_session().rollback()
+    except Exception:  # noqa: BLE001 - e.g. a database not yet migrated; the CLI backfill remains
+        log.exception("could not look for unchecked visits")
+        return 0
+    if ids:
+        start(app, ids)
+    return len(ids)
+
+
+def _busy() -> bool:
+    return time.monotonic() - _last_request[0] < QUIET_SECONDS
+
+
+def run_batch(submission_ids: list[int]) -> None:
+    """Check several visits in one transaction (the thread's unit of work), then look again after commit;
+    a batch that fails is retried one visit at a time so one bad visit does not hold back the others."""
+    from server.evidence.service import check_submission, missed_reuse
+
+    try:
+        with unit_of_work():
+            for sid in submission_ids:
+                check_submission(sid)
+        with unit_of_work():
+            for sid in submission_ids:
+                if missed_reuse(sid):
+                    check_submission(sid)
+    except Exception:  # noqa: BLE001 - fall back to one by one, each logged on its own
+        log.warning("evidence batch of %s visits failed; checking them one by one", len(submission_ids))
+        for sid in submission_ids:
+            try:
+                run(sid)
+            except Exception:  # noqa: BLE001 - a thread has no caller to tell; the log does
+                log.exception("evidence check of submission %s failed", sid)
 
 
 class _Worker:
-    """One daemon thread per app taking submission ids from a queue; it ends after a while with nothing to do."""
+    """One daemon thread per app taking submission ids from a queue in batches; it ends after a while with
+    nothing to do."""
 
     def __init__(self, app):
         self.app, self.queue = app, queue.Queue()
+        self.oldest: float | None = None
         self.thread = threading.Thread(target=self._loop, name="evidence-checks", daemon=True)
         self.thread.start()
+
+    def _wait_for_quiet(self, since: float) -> None:
+        while _busy() and self.queue.qsize() < MAX_BACKLOG and time.monotonic() - since < MAX_WAIT_SECONDS:
+            time.sleep(QUIET_SECONDS / 2)
 
     def _loop(self):
         while True:
             try:
-                submission_id = self.queue.get(timeout=IDLE_SECONDS)
+                first = self.queue.get(timeout=IDLE_SECONDS)
             except queue.Empty:
                 with _workers_lock:
                     if self.queue.empty():
@@ -64,13 +146,19 @@ class _Worker:
                             del _workers[id(self.app)]
                         return
                 continue
+            self._wait_for_quiet(time.monotonic())
+            batch = [first]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
                 with self.app.app_context():
-                    run(submission_id)
-            except Exception:  # noqa: BLE001 - a thread has no caller to tell; the log does
-                log.exception("evidence check of submission %s failed", submission_id)
+                    run_batch(list(dict.fromkeys(batch)))
             finally:
-                self.queue.task_done()
+                for _ in batch:
+                    self.queue.task_done()
 
 
 _workers: dict[int, _Worker] = {}

@@ -25,6 +25,9 @@ bp = Blueprint("evidence", __name__)
 THUMB_SIZE = (320, 320)
 
 
+bp.before_app_request(tasks.note_request_and_recover)  # evidence checks wait for a quiet moment
+
+
 @bp.record_once
 def _check_settings(state):
     """A bad ZOUFANG_EVIDENCE_* value stops the server at start with a message saying which."""

@@ -99,7 +99,7 @@ def test_the_review_pages_in_english(crowd, client, login):
     item = english(item_page, who)
     assert [h.split("（")[0].split("(")[0] for h in item["h2"]] == \
         ["Photos", "Flags", "Location", "Review", "Answers", "Review history"]
-    assert {"Approve", "has issues", "Reject"} <= set(item["button"])
+    assert {"Approve", "Has issues", "Reject"} <= set(item["button"])
     assert "Comment (required to mark “has issues” or to reject; the cadre will see it)" in item["label"]
     html = item_page.get_data(as_text=True)
     assert f"Visit {pos} of 3" in html and "Keys: j or → next" in html
@@ -108,7 +108,7 @@ def test_the_review_pages_in_english(crowd, client, login):
                        data={"csrf_token": csrf_from(item_page.data), "state": "has_issues", "comment": "缺照片"})
     assert done.status_code == 302
     after = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert f"Visit {pos} marked “has issues”." in after
+    assert f"Visit {pos} marked “Has issues”." in after
 
     # the review panel on the visit's own page
     show = english(client.get(f"/submissions/{ids[0]}?lang=en"), who + area_names)

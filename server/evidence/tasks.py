@@ -12,6 +12,7 @@ the CLI.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
@@ -200,6 +201,23 @@ def wait_for_checks(app, timeout: float = 30.0) -> bool:
 
     threading.Thread(target=_join, daemon=True).start()
     return done.wait(timeout)
+
+
+def checked_here(session: Session, submission_ids) -> None:
+    """These visits were checked in this transaction already (the demo loader): do not queue them again."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending.difference_update(submission_ids)
+
+
+@atexit.register
+def _drain_at_exit() -> None:
+    """A command (``zoufang demo``, ``evidence check``) that queued checks lets them finish before the
+    interpreter goes: a daemon thread cut off inside image decoding can abort the whole process."""
+    with _workers_lock:
+        apps = [w.app for w in _workers.values()]
+    for app in apps:
+        wait_for_checks(app, timeout=120)
 
 
 @event.listens_for(Session, "after_flush")

@@ -45,7 +45,7 @@ def test_demo_visits_come_through_ingest_with_the_flags_a_spot_check_should_find
 
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert wait_for_checks(app, timeout=120)  # the after-commit checks re-run them; let them finish
+    assert wait_for_checks(app, timeout=120)  # nothing should be queued: the loader checked them itself
     with app.app_context():
         s = get_session()
         subs = list(s.scalars(select(Submission).order_by(Submission.id)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -152,10 +153,16 @@ def test_the_register_spreadsheet_has_every_household_and_no_id_numbers(client, 
 
 
 def _statements(app, read) -> tuple[int, int]:
-    """(rows read, SQL statements run) for ``read()`` called in a fresh app context."""
+    """(rows read, SQL statements run) for ``read()`` called in a fresh app context — this thread's only:
+    the evidence-check thread may be at work on the fixture's visits meanwhile."""
     statements = []
     engine = app.extensions["zoufang_engine"]
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    me = threading.get_ident()
+
+    def listener(*args):
+        if threading.get_ident() == me:
+            statements.append(args[2])
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         with app.app_context():

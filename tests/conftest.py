@@ -55,6 +55,9 @@ def app(database_url, tmp_path):
         "odk_validate": os.environ.get("ZOUFANG_ODK_VALIDATE", "auto"),
     })
     yield app
+    from server.evidence.tasks import wait_for_checks
+
+    wait_for_checks(app, timeout=60)  # no check of this test's visits may still run when the next test starts
     engine = app.extensions["zoufang_engine"]
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):

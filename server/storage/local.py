@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ CHUNK = 1024 * 1024
 HEX = frozenset("0123456789abcdef")
 # fsyncs of one batch run side by side (each waits in the kernel, the GIL released)
 _FSYNC_THREADS = 4
+FSYNC_THREAD = "zoufang-fsync"
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
 
@@ -46,7 +48,7 @@ def _fsync_pool() -> ThreadPoolExecutor:
     """A small thread pool for fsyncs, one per process (gunicorn forks its workers after the app is made)."""
     global _pool, _pool_pid
     if _pool is None or _pool_pid != os.getpid():
-        _pool, _pool_pid = ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix="fsync"), os.getpid()
+        _pool, _pool_pid = ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix=FSYNC_THREAD), os.getpid()
     return _pool
 
 
@@ -146,19 +148,28 @@ class SpooledBlob(io.RawIOBase):
         if self.closed:
             return
         try:
-            if self._sync is not None:  # never close a descriptor a pool thread is still fsyncing
+            sync = self._sync
+            if sync is not None and not sync.done() and threading.current_thread().name.startswith(FSYNC_THREAD):
+                # Closed by the garbage collector inside a pool thread: waiting here for a future queued
+                # behind it could block the whole pool (every later upload would hang). Finish when it is done.
+                sync.add_done_callback(lambda _f: self._release())
+                return
+            if sync is not None:  # never close a descriptor a pool thread is still fsyncing
                 try:
-                    self._sync.result()
+                    sync.result()
                 except OSError:
                     pass
-            self._file.close()
-            if not self.placed:
-                try:
-                    os.unlink(self.path)
-                except FileNotFoundError:
-                    pass
+            self._release()
         finally:
             super().close()
+
+    def _release(self) -> None:
+        self._file.close()
+        if not self.placed:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
 
 
 class LocalBlobStore:

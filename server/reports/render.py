@@ -26,14 +26,28 @@ def render_html(template: str, **context) -> str:
     return current_app.jinja_env.get_template(f"pdf/{template}").render(**context)
 
 
-def html_document(html: str, thumbnails: dict[str, bytes] | None = None, *, font_config=None):
+def html_document(html: str, thumbnails: dict[str, bytes] | None = None, *, font_config=None, stylesheets=None):
     """The laid-out WeasyPrint document (pages of several can be written as one PDF, fonts embedded once).
 
-    ``font_config``: a WeasyPrint ``FontConfiguration`` to reuse (a render worker keeps one for its life)."""
+    ``font_config``: a WeasyPrint ``FontConfiguration`` to reuse (a render worker keeps one for its life);
+    ``stylesheets``: parsed ``CSS`` to apply (a worker passes the templates' stylesheet parsed once, with
+    the document's own ``<style>`` taken out by ``split_style``)."""
     from weasyprint import HTML  # imported late: pango is loaded only when a PDF is made
 
     return HTML(string=html, base_url="zoufang-blob:",
-                url_fetcher=BlobFetcher(thumbnails or {})).render(font_config=font_config)
+                url_fetcher=BlobFetcher(thumbnails or {})).render(font_config=font_config, stylesheets=stylesheets)
+
+
+def split_style(html: str) -> tuple[str, str | None]:
+    """The HTML without its one ``<style>`` block, and that block's CSS (None when there is not exactly one).
+
+    Passed back as a stylesheet it cascades as before: it then has the user origin, which still wins over
+    the user agent's rules, and the templates put no other author styles beside it but style attributes."""
+    head, found, rest = html.partition("<style>")
+    css, closed, tail = rest.partition("</style>")
+    if not found or not closed or "<style" in tail:
+        return html, None
+    return head + tail, css
 
 
 def html_to_pdf(html: str, thumbnails: dict[str, bytes] | None = None, *, font_config=None) -> bytes:

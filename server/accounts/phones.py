@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from server.accounts import permissions
 from server.accounts.models import PhoneToken, User
@@ -51,7 +52,7 @@ def revoke_phone_token(user: User, *, actor) -> None:
 
 
 def user_for_phone_token(token: str) -> User | None:
-    """The active user behind an unrevoked token (one query for both; every phone request asks)."""
-    return get_session().scalar(
-        select(User).join(PhoneToken, PhoneToken.user_id == User.id)
-        .where(PhoneToken.token == token, PhoneToken.revoked_at.is_(None), User.active.is_(True)))
+    """The active user behind an unrevoked token, with their areas (one query; every phone request asks)."""
+    return get_session().scalars(
+        select(User).join(PhoneToken, PhoneToken.user_id == User.id).options(joinedload(User.areas))
+        .where(PhoneToken.token == token, PhoneToken.revoked_at.is_(None), User.active.is_(True))).unique().first()

@@ -11,6 +11,7 @@ Both stores are content-addressed by sha256 and offer the same methods:
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,12 @@ def store_from_config(cfg) -> "BlobStore":
 
 
 def init_app(app) -> None:
-    app.extensions["zoufang_blobs"] = store_from_config(app.config["ZOUFANG"])
+    store = store_from_config(app.config["ZOUFANG"])
+    app.extensions["zoufang_blobs"] = store
+    if isinstance(store, LocalBlobStore):
+        removed = store.sweep_tmp()  # what a kill -9 mid-upload left behind
+        if removed:
+            logging.getLogger(__name__).info("blob store: removed %d leftover upload files from tmp", removed)
 
 
 def get_store() -> "BlobStore":

@@ -16,11 +16,13 @@ import io
 import os
 import threading
 import tempfile
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
 CHUNK = 1024 * 1024
+TMP_MAX_AGE = 3600.0  # seconds: a tmp file older than this is a killed process's leftover (``sweep_tmp``)
 HEX = frozenset("0123456789abcdef")
 # fsyncs of one batch run side by side (each waits in the kernel, the GIL released)
 _FSYNC_THREADS = 4
@@ -183,6 +185,26 @@ class LocalBlobStore:
 
     def path(self, sha256: str) -> Path:
         return self.root / blob_key(sha256)
+
+    def sweep_tmp(self, older_than: float = TMP_MAX_AGE) -> int:
+        """Remove files left in the tmp folder by a process that was killed mid-upload; returns how many.
+
+        A file there is only ever in use while a body is received (a stalled one is refused after
+        ``ZOUFANG_BODY_TIMEOUT``) and until its request commits: one untouched for ``older_than`` seconds
+        belongs to no request any more. Nothing in it is referred to by the database."""
+        removed, cutoff = 0, time.time() - older_than
+        try:
+            entries = list(os.scandir(self.tmp_dir))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:  # another worker swept it first
+                pass
+        return removed
 
     def _path_str(self, sha256: str) -> str:
         return os.path.join(self._root_str, blob_key(sha256))

@@ -22,6 +22,7 @@ from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from server.accounts import permissions
 from server.db import get_session, utcnow
@@ -69,7 +70,8 @@ def is_assigned(user, form: Form) -> bool:
 
 
 def _form_and_version(inst: Instance, actor) -> tuple[Form, FormVersion]:
-    form = get_session().scalar(select(Form).where(Form.xml_form_id == inst.form_id))
+    form = get_session().scalars(select(Form).options(joinedload(Form.assignments))
+                                 .where(Form.xml_form_id == inst.form_id)).unique().first()
     if form is None:
         raise NotFound(f"服务器上没有表单“{inst.form_id}”：请在 Collect 中“获取空白表单”更新表单",
                        f"No form {inst.form_id!r} on this server", code="form_not_found")

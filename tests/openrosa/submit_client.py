@@ -18,8 +18,6 @@ from xml.sax.saxutils import escape
 import pytest
 from defusedxml.ElementTree import fromstring
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from server import create_app
 from server.accounts.models import User
@@ -64,16 +62,26 @@ def instance(instance_id: str | None = None, *, form_id="visit", version="1", ho
 
 
 def multipart(xml: bytes | None, files: dict[str, bytes], incomplete: bool = False) -> tuple[str, bytes]:
-    """(content type, body) of a Collect submission POST."""
-    values = {}
+    """(content type, body) of a Collect submission POST, laid out as RFC 7578 says (and OkHttp, Collect's
+    HTTP client, writes): every part's content ends with CRLF before the next delimiter, even an empty one
+    (Werkzeug's test encoder leaves that CRLF out after an empty part). Names go in as they are."""
+    boundary = f"zoufang-test-{uuid.uuid4().hex}"
+    out = io.BytesIO()
+
+    def part(disposition: str, data: bytes, content_type: str | None) -> None:
+        head = f"--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\n"
+        if content_type:
+            head += f"Content-Type: {content_type}\r\n"
+        out.write(head.encode("utf-8") + b"\r\n" + data + b"\r\n")
+
     if xml is not None:
-        values["xml_submission_file"] = FileStorage(io.BytesIO(xml), "instance.xml", content_type="text/xml")
+        part('name="xml_submission_file"; filename="instance.xml"', xml, "text/xml")
     for name, data in files.items():
-        values[name] = FileStorage(io.BytesIO(data), name, content_type="image/jpeg")
+        part(f'name="{name}"; filename="{name}"', data, "image/jpeg")
     if incomplete:
-        values["*isIncomplete*"] = "yes"
-    boundary, body = encode_multipart(values)
-    return f"multipart/form-data; boundary={boundary}", body
+        part('name="*isIncomplete*"', b"yes", None)
+    out.write(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", out.getvalue()
 
 
 def message(resp) -> str:

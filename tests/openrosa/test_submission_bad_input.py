@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from server.submissions.upload import MAX_PARTS
+from server.submissions.upload import MAX_FIELD_BYTES, MAX_PARTS
 from tests.conftest import PASSWORD
 from tests.openrosa.submit_client import (LIMIT, SubmitClient, app, instance, jpeg, message, multipart,  # noqa: F401
                                           stored, submissions, world)
@@ -115,9 +115,10 @@ def test_a_bad_token_is_403_and_the_body_is_not_read(world, client, stored):
 
 def test_the_same_attachment_twice_in_one_post_is_400(world, stored):
     content_type, body = multipart(instance("uuid:twice"), FILES)
-    part = body.split(b"\r\n--")[2]  # the p1.jpg part, repeated
-    boundary = content_type.split("boundary=")[1].encode()
-    body = body.replace(b"--" + boundary + b"--", b"--" + part + b"\r\n--" + boundary + b"--")
+    delimiter = b"--" + content_type.split("boundary=")[1].encode()
+    pieces = body.split(delimiter)  # "", the instance, p1.jpg, k1.jpg, "--" (the close)
+    assert b'filename="p1.jpg"' in pieces[2]
+    body = delimiter.join(pieces[:3] + pieces[2:])  # the p1.jpg part, repeated
     refused(world, stored, world.a.post_raw(content_type, body), 400, "附件重复")
 
 
@@ -139,3 +140,12 @@ def test_refused_bodies_leave_no_part_files_behind(world, stored, empty):
     assert _spooled(world) == []
     world.a.send(instance("uuid:ok"), FILES)  # an accepted one: its parts were moved into place
     assert _spooled(world) == []
+
+
+def test_an_oversize_plain_field_is_400_and_stores_nothing(world, stored, empty):
+    content_type, body = multipart(instance("uuid:field"), FILES)
+    delimiter = b"--" + content_type.split("boundary=")[1].encode()
+    field = b'\r\nContent-Disposition: form-data; name="note"\r\n\r\n' + b"x" * (MAX_FIELD_BYTES + 1) + b"\r\n"
+    body = body.replace(delimiter + b"--", delimiter + field + delimiter + b"--")
+    refused(world, stored, world.a.post_raw(content_type, body), 400, "字段过大")
+    assert stored() == empty

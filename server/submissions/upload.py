@@ -82,7 +82,7 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class _TooManyParts(Exception):
+class _FieldTooLarge(Exception):
     pass
 
 
@@ -99,7 +99,7 @@ class _Part:
         if self.stream is not None:
             self.stream.write(data)
         elif len(self.value) + len(data) > MAX_FIELD_BYTES:
-            raise _TooManyParts()
+            raise _FieldTooLarge()
         else:
             self.value += data
 
@@ -167,12 +167,9 @@ def _read_parts(body, boundary: bytes, max_parts: int, new_spool: Callable[[], I
     while True:
         chunk = body.read(READ_BYTES)
         for event in parser.parse(chunk):
-            if isinstance(event, multipart.MultipartSegment):
-                if len(parts) >= max_parts:
-                    raise _TooManyParts()
-                is_file = event.filename is not None
+            if isinstance(event, multipart.MultipartSegment):  # the parser refuses part max_parts + 1
                 current = _Part(event.name, event.filename, (event.content_type or "").lower(),
-                                new_spool() if is_file else None)
+                                new_spool() if event.filename is not None else None)
                 parts.append(current)
             elif event is None:
                 current = None
@@ -206,7 +203,7 @@ def _parse(environ, max_bytes: int, max_parts: int, body_timeout: float | None,
         raise body_timed_out(body_timeout) from exc
     except _BodyTooLarge as exc:
         raise too_large(max_bytes) from exc
-    except (_TooManyParts, multipart.ParserLimitReached) as exc:  # part count, or a huge plain field
+    except (_FieldTooLarge, multipart.ParserLimitReached) as exc:  # part count, or a huge plain field
         raise BadRequest(f"提交内容的部分过多（上限 {max_parts} 个）或字段过大",
                          f"Too many parts (limit {max_parts}) or an oversize field", code="too_many_parts") from exc
     except (multipart.MultipartError, ClientDisconnected, UnicodeError) as exc:
@@ -226,18 +223,17 @@ def read_submission(environ, *, max_bytes: int, max_parts: int = MAX_PARTS, body
         if xml_part is None:
             raise BadRequest("缺少表单数据（xml_submission_file）", "The xml_submission_file part is missing",
                              code="no_instance")
-        xml_part.stream.seek(0)
+        files = [p for p in parts if p.stream is not None]
+        for p in files:
+            p.stream.seek(0)
         xml = xml_part.stream.read(MAX_XML_BYTES + 1)
+        xml_part.stream.seek(0)
         if len(xml) > MAX_XML_BYTES:
             raise TooLarge(f"表单数据过大（上限 {human_mb(MAX_XML_BYTES)}）",
                            f"The instance XML is larger than {human_mb(MAX_XML_BYTES)}", code="instance_too_large")
-        files = [p for p in parts if p.stream is not None]
-        attachments = []
-        for p in files:
-            p.stream.seek(0)
-            if p is not xml_part:
-                attachments.append(AttachmentPart(name=p.filename or p.name, stream=p.stream,
-                                                  content_type=(p.content_type or "application/octet-stream")[:100]))
+        attachments = [AttachmentPart(name=p.filename or p.name, stream=p.stream,
+                                      content_type=(p.content_type or "application/octet-stream")[:100])
+                       for p in files if p is not xml_part]
         flag = next((p.value for p in parts if p.name == INCOMPLETE_FIELD and p.stream is None), b"")
         incomplete = flag.decode("utf-8", "replace").strip().lower() in ("yes", "true", "1")
         for p in files:  # spooled into the blob store: its fsyncs start now, while the request is checked

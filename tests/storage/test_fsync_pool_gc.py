@@ -3,6 +3,7 @@ a future queued behind it: with every pool thread waiting so, all later uploads 
 from __future__ import annotations
 
 import threading
+import time
 
 from server.storage import local
 
@@ -30,8 +31,9 @@ def test_a_part_closed_in_a_pool_thread_does_not_block_the_pool(tmp_path):
     for b in blockers:
         b.result(timeout=10)
     part._sync.result(timeout=10)
-    for _ in range(100):  # the done-callback runs just after the result is set
-        if not list((tmp_path / "tmp").iterdir()):
-            break
-        gate.wait(0.05)
+    # the done-callback runs in the pool thread just after the result is set (the gate is open by now, so
+    # waiting on it would not wait at all): poll for up to 5 s
+    deadline = time.monotonic() + 5
+    while list((tmp_path / "tmp").iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert not list((tmp_path / "tmp").iterdir())  # the file went once its fsync was done

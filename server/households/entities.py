@@ -31,6 +31,7 @@ from server.db import get_session
 from server.errors import Conflict, Invalid
 from server.forms.xform_cache import XFormFacts
 from server.households.entity_list import ENTITY_LIST
+from server.households.linking import relink_waiting
 from server.households.models import Assignment
 from server.households.service import (check_category, find_household, new_household, record_change,
                                        set_category, update_fields)
@@ -87,7 +88,8 @@ def _is_helper(household, actor) -> bool:
 def _update(submission, entity: dict, props: dict, actor) -> None:
     household = find_household(entity.get("id", ""))
     if household is None:
-        submission.household_flag = "unknown_household"
+        # (not waiting to be linked: an update names a household the phone's list had, which is gone)
+        submission.household_flag, submission.household_code = "unknown_household", None
         return
     submission.household_id, submission.area_id = household.id, household.village_id
     if not _is_helper(household, actor):
@@ -126,6 +128,7 @@ def _create(submission, entity: dict, props: dict, actor) -> None:
     household.assignments.append(Assignment(cadre_id=actor.id, start=date.today(), created_by_id=actor.id))
     get_session().flush()
     submission.household_id, submission.area_id, submission.household_flag = household.id, village.id, None
+    relink_waiting([code])  # other visits that named this code before it was registered
 
 
 def process_entity(submission, entity: dict | None, leaves, saveto: dict[str, str], *, actor) -> bool:

@@ -21,7 +21,7 @@ from server.areas.models import Area
 from server.audit.service import record_event
 from server.db import get_session
 from server.errors import Conflict, Invalid
-from server.households import service
+from server.households import linking, service
 from server.households.import_rows import HouseholdRows, find_columns, group_rows, parse_rows
 from server.households.models import Household, Member
 from server.sheets import read_sheets
@@ -180,6 +180,8 @@ def _store(plans: list[Plan], columns: set[str], *, actor) -> None:
             session.flush()
             pending = 0
     session.flush()
+    # visits sent before these households were registered are linked now
+    linking.relink_waiting([p.rows.code for p in plans if p.existing is None])
 
 
 def _update(plan: Plan, columns: set[str], *, actor) -> None:

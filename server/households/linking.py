@@ -7,7 +7,9 @@ an entity (``meta/entity`` with dataset ``households``). The field holding the c
 is found in the XForm once and cached by its sha256.
 
 A visit naming a household the cadre is not assigned to is kept (nothing is lost)
-and flagged for a person to look at; so is a code the registry does not know.
+and flagged for a person to look at; so is a code the registry does not know. Such a
+visit keeps the code it named, and is linked when a household with that code is
+registered (``relink_waiting``: by import, by a cadre's registration on the phone).
 """
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from datetime import date
 from typing import Callable
 
 from defusedxml.ElementTree import fromstring
+from sqlalchemy import select
 
+from server.db import get_session
 from server.forms.xform_cache import XFormFacts
 from server.households.entity_list import ENTITY_LIST
 from server.households.service import find_household
@@ -64,6 +68,7 @@ def link(submission, code: str | None, actor, on: date | None = None) -> None:
     """Attach the submission to its household (and the household's village), or flag why not."""
     if not code:
         return
+    submission.household_code = code[:64]
     household = find_household(code)
     if household is None:
         submission.household_id, submission.household_flag = None, UNKNOWN
@@ -72,3 +77,29 @@ def link(submission, code: str | None, actor, on: date | None = None) -> None:
     cadre_id = getattr(actor, "id", None)
     helpers = {a.cadre_id for a in household.assignments if a.active_on(on or date.today())}
     submission.household_flag = None if cadre_id in helpers else NOT_ASSIGNED
+
+
+def relink_waiting(codes) -> int:
+    """Link the visits that named one of ``codes`` before a household had it (flagged unknown), as their
+    submitters sent them: to the household and its village, flagged ``not_assigned`` when the submitter is
+    not (yet) among its cadres on the day of the visit. Each linked visit's problems go to the household's
+    ledger and it is scored again (the poverty line is its village's now). Returns how many were linked."""
+    from server.ledger.ingest import sync_problems  # (these packages import this module's importers)
+    from server.scoring.service import score_submission
+    from server.storage.blobs import get_store
+    from server.submissions.models import Submission
+
+    codes, linked = sorted({c for c in codes if c}), 0
+    for k in range(0, len(codes), 500):  # bound the IN list
+        waiting = list(get_session().scalars(select(Submission).where(
+            Submission.household_flag == UNKNOWN, Submission.household_code.in_(codes[k:k + 500]))
+            .order_by(Submission.id)))
+        for sub in waiting:
+            link(sub, sub.household_code, sub.submitter, on=sub.received_at.date())
+            if sub.household_id is None:
+                continue
+            linked += 1
+            xml = get_store().read_bytes(sub.current.xml_sha256)
+            sync_problems(sub, xml, actor=sub.submitter)
+            score_submission(sub, xml)
+    return linked  # (the caller's flush writes them: at ingest, the one that turns a race into a retry)

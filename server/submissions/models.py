@@ -51,6 +51,9 @@ class Submission(Base):
     # "unknown_household" (no such code) or "not_assigned" (the cadre is not responsible for it).
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"), index=True)
     household_flag: Mapped[str | None] = mapped_column(String(32))
+    # The household code the visit names, as sent: a visit naming a code the registry does not know yet is
+    # linked when that household is registered (``linking.relink_waiting``).
+    household_code: Mapped[str | None] = mapped_column(String(64), index=True)
     state: Mapped[str] = mapped_column(String(16), default="received", index=True)
     # When the evidence checks (server/evidence) last ran over this visit; None = not yet.
     evidence_checked_at: Mapped[datetime | None] = mapped_column(DateTime)

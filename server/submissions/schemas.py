@@ -67,6 +67,8 @@ class SubmissionSchema(Schema):
     household = fields.Function(lambda s: s.household.code if s.household else None)
     household_flag = fields.String(allow_none=True, metadata={
         "description": "unknown_household, not_assigned, entity_conflict (待人工处理), entity_error"})
+    household_code = fields.String(allow_none=True, metadata={
+        "description": "the household code the visit named (an unknown one is linked once it is registered)"})
     state = fields.String()
     incomplete = fields.Boolean()
     version_count = fields.Integer()

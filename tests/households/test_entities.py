@@ -161,3 +161,26 @@ def test_staff_settle_a_conflict_on_the_visit_page(app, world, client, login):
     assert "仍按此记录更新" not in client.get(f"/submissions/{sid}").get_data(as_text=True)
     with app.app_context():
         assert find_household("H11A").phone == "13800000000"
+
+
+def test_a_registration_links_the_visits_that_named_its_code_before(app, world, client):
+    visit = [["type", "name", "label"], ["select_one_from_file households.csv", "household", "帮扶户"],
+             ["text", "notes", "情况"]]
+    with app.app_context(), unit_of_work():
+        forms.upload_xlsform(xlsform(survey=visit, choices=[], form_id="hvisit", version="1", title="入户走访"),
+                             "v.xlsx", actor=SYSTEM, area_code="C")
+        forms.publish_draft("hvisit", actor=SYSTEM)
+        forms.assign_form("hvisit", "cadre", "C", actor=SYSTEM)
+    [resp] = world.a.send(b'<?xml version="1.0"?><data id="hvisit" version="1"><household>H11NEW</household>'
+                          b'<notes>first visit</notes><meta><instanceID>uuid:before</instanceID></meta></data>')
+    assert resp.status_code == 201
+    with app.app_context():
+        sid = _sub("uuid:before").id
+    shown = client.get(f"/api/v1/submissions/{sid}", headers=world.staff).get_json()
+    assert (shown["household"], shown["household_flag"], shown["household_code"]) == (
+        None, "unknown_household", "H11NEW")  # staff see which code the visit named
+    world.a.send(register_xml("uuid:r1", "H11NEW", "新户主"))
+    with app.app_context():
+        before = _sub("uuid:before")
+        assert before.household.code == "H11NEW" and before.area.code == "V11"
+        assert before.household_flag is None  # the registering cadre is the new household's cadre

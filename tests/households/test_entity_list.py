@@ -147,3 +147,33 @@ def test_a_pulldata_lookup_alone_marks_the_key_field():
              b'calculate="pulldata(\'households\', \'head_name\', \'name\',  /data/code )"/></model>'
              b'</h:head><h:body/></h:html>')
     assert _read_paths(xform) == ("/data/code",)
+
+
+def test_a_visit_sent_before_its_household_was_registered_is_linked_by_the_import(app, phones):
+    from server.households.file import household_file
+    from tests.areas.conftest import make_xlsx
+    from tests.households.test_import import HEADER, family
+
+    send = phones.submit["cadre_a"]
+    for code, iid in (("H77", "uuid:early"), ("H88", "uuid:still-unknown")):
+        [resp] = send.send(_visit(code, iid))
+        assert resp.status_code == 201
+    with app.app_context():
+        early = get_session().scalar(select(Submission).where(Submission.instance_id == "uuid:early"))
+        assert early.household is None and early.household_flag == "unknown_household"
+        assert early.household_code == "H77"
+    with app.app_context(), unit_of_work():
+        from server.households.importer import import_households
+
+        report = import_households(make_xlsx([HEADER] + family("H77", "V11", "陈七", size=2)), "农户.xlsx",
+                                   actor=SYSTEM)
+        assert report["created"] == 1
+    with app.app_context():
+        subs = {s.instance_id: s for s in get_session().scalars(select(Submission))}
+        early, other = subs["uuid:early"], subs["uuid:still-unknown"]
+        assert early.household.code == "H77" and early.area.code == "V11"
+        # linked as sent: cadre_a is not (yet) one of the new household's cadres, so a person looks at it
+        assert early.household_flag == "not_assigned"
+        assert other.household is None and other.household_flag == "unknown_household"
+        visits = household_file("H77", actor=_user("t1_staff")).visits  # in the household's file now
+        assert [v.submission.instance_id for v in visits] == ["uuid:early"]

@@ -159,3 +159,18 @@ def test_another_townships_staff_get_404_on_the_page(client, visits, two, login)
     login("t2_staff")
     assert client.get(f"/ledger/{two[0]}").status_code == 404
     assert "房屋漏雨" not in client.get("/ledger").get_data(as_text=True)
+
+
+def test_problems_of_a_visit_sent_before_its_household_was_registered_reach_its_ledger(app, visits):
+    from server.accounts.permissions import SYSTEM
+    from server.db import unit_of_work
+    from server.households.importer import import_households
+    from tests.areas.conftest import make_xlsx
+    from tests.households.test_import import HEADER, family
+
+    visits.send["cadre_a"].send(visit_xml("H99", "uuid:early", TWO))
+    assert _items(app) == []  # no household yet
+    with app.app_context(), unit_of_work():
+        import_households(make_xlsx([HEADER] + family("H99", "V11", "陈九", size=1)), "农户.xlsx", actor=SYSTEM)
+    items = _items(app)
+    assert [(i[1], i[7], i[9]) for i in items] == [("房屋漏雨", "open", "H99"), ("孩子辍学在家", "open", "H99")]

@@ -6,7 +6,8 @@ re-rendered; a changed one (a new visit, an edited name, another day's footer) i
 a process pool (``html_to_pdf`` needs no app or database; each worker keeps one font configuration and
 writes its parts straight into the cache), then concatenated at the byte level (``pdfmerge``; pypdf when a
 file is not the simple shape WeasyPrint writes), each part a bookmark, after a table of contents whose
-page numbers are those of the merged book (rendered once when its length is guessed right).
+page numbers are those of the merged book (rendered once when its length is guessed right), and every page
+stamped with that number at the foot's centre — each part's own footer counts the household's pages.
 """
 from __future__ import annotations
 
@@ -216,7 +217,7 @@ def merge(title: str, parts: list[Part], paths: list[Path], footer: str) -> byte
     try:
         toc_doc = pdfmerge.read_pdf(toc)
         return pdfmerge.concatenate([toc_doc] + docs, [("目录", 0)] + [(p.title, s - 1) for p, s in zip(parts, starts)],
-                                    title)
+                                    title, number_pages=True)
     except (pdfmerge.Unsupported, KeyError, ValueError, AttributeError, IndexError) as exc:
         log.info("book parts merged with pypdf (%s)", exc)
         return _merge_pypdf(title, parts, paths, footer)

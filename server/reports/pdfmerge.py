@@ -226,8 +226,51 @@ def _utf16(text: str) -> bytes:
     return b"<" + ("\ufeff" + text).encode("utf-16-be").hex().encode() + b">"
 
 
-def concatenate(docs: list[PdfParts], bookmarks: list[tuple[str, int]], title: str) -> bytes:
-    """One PDF of every doc's pages in order; ``bookmarks`` are (title, 0-based page index)."""
+# A book's page number, stamped centred in the bottom margin on the footer's baseline (WeasyPrint's A4 pages,
+# base.html's 20 mm bottom margin): Helvetica, one of the PDF's standard fonts (nothing to embed; digits
+# and hyphens only), grey like the footer.
+STAMP_FONT = b"ZBookPage"
+_STAMP_SIZE, _STAMP_BASELINE = 8, 24.86
+_HELVETICA_WIDTHS = {"-": 333, " ": 278, **{d: 556 for d in "0123456789"}}
+_FONT_ENTRY = re.compile(rb"/Font\s*(?:(\d+)\s+\d+\s+R|<<)")
+_CONTENTS = re.compile(rb"/Contents\s*(\[[^\]]*\]|\d+\s+\d+\s+R)")
+_MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*([\d.+-]+)\s+[\d.+-]+\s+([\d.+-]+)")
+
+
+def _stamp_stream(number: int, page_head: bytes) -> bytes:
+    text = f"- {number} -"
+    box = _MEDIABOX.search(page_head)
+    left, right = (float(box.group(1)), float(box.group(2))) if box else (0.0, 595.275591)
+    width = sum(_HELVETICA_WIDTHS[c] for c in text) * _STAMP_SIZE / 1000
+    x = (left + right - width) / 2
+    content = (b"q 0.333333 g BT /%s %d Tf %.2f %.2f Td (%s) Tj ET Q\n"
+               % (STAMP_FONT, _STAMP_SIZE, x, _STAMP_BASELINE, text.encode()))
+    return b"<</Length %d>>\nstream\n%s\nendstream" % (len(content), content)
+
+
+def _stamp_fonts(doc: PdfParts) -> tuple[set[int], set[int]]:
+    """The font dictionaries of ``doc``'s page resources, and the resource dictionaries without one: where
+    the stamp's font goes."""
+    fonts, bare = set(), set()
+    for p in doc.pages:
+        r = _ref(doc.objects[p].head, b"Resources")
+        if r is None or r not in doc.objects:
+            raise Unsupported("page resources not an indirect dictionary")
+        head = doc.objects[r].head
+        m = _FONT_ENTRY.search(head)
+        if m is None:
+            bare.add(r)
+        elif m.group(1) is None:
+            raise Unsupported("inline font dictionary")
+        else:
+            fonts.add(int(m.group(1)))
+    return fonts, bare
+
+
+def concatenate(docs: list[PdfParts], bookmarks: list[tuple[str, int]], title: str, *,
+                number_pages: bool = False) -> bytes:
+    """One PDF of every doc's pages in order; ``bookmarks`` are (title, 0-based page index); with
+    ``number_pages`` each page also shows its number in the whole (a book's TOC gives those numbers)."""
     out: list[bytes] = [b"%PDF-1.7\n%\xf0\x9f\x96\xa4\n"]
     offsets: dict[int, int] = {}
     position = len(out[0])
@@ -243,7 +286,16 @@ def concatenate(docs: list[PdfParts], bookmarks: list[tuple[str, int]], title: s
         position += len(chunk)
 
     seen: dict[bytes, int] = {}  # identical streams without references (a font, a photo) are written once
+    if number_pages:
+        stamp_font, save, restore = next_num, next_num + 1, next_num + 2
+        next_num += 3
+        emit(stamp_font, b"<</Type /Font/Subtype /Type1/BaseFont /Helvetica/Encoding /WinAnsiEncoding>>")
+        emit(save, b"<</Length 2>>\nstream\nq\n\nendstream")  # the page's own drawing left as it leaves it
+        emit(restore, b"<</Length 2>>\nstream\nQ\n\nendstream")
+        font_entry = b"/%s %d 0 R" % (STAMP_FONT, stamp_font)
     for doc in docs:
+        fonts, bare = _stamp_fonts(doc) if number_pages else (set(), set())
+        position_of = {p: len(page_refs) + i for i, p in enumerate(doc.pages)}
         mapping: dict[int, int] = {doc.pages_root: pages_num}
         order: list[int] = []
         todo = list(doc.pages)
@@ -274,6 +326,20 @@ def concatenate(docs: list[PdfParts], bookmarks: list[tuple[str, int]], title: s
         for num in order:
             obj = doc.objects[num]
             head = _REF_OR_STRING.sub(renumber, obj.head)
+            if num in fonts:
+                head = head.replace(b"<<", b"<<" + font_entry, 1)
+            elif num in bare:
+                head = head.replace(b"<<", b"<</Font <<" + font_entry + b">>", 1)
+            if number_pages and num in position_of:
+                contents = _CONTENTS.search(head)
+                if contents is None:
+                    raise Unsupported("page without contents")
+                stamp = next_num
+                next_num += 1
+                emit(stamp, _stamp_stream(position_of[num] + 1, head))
+                refs = contents.group(1).strip(b"[]").strip()
+                head = (head[:contents.start()] + b"/Contents [%d 0 R %s %d 0 R %d 0 R]" % (save, refs, restore, stamp)
+                        + head[contents.end():])
             if obj.stream is None:
                 emit(mapping[num], head)
             else:

@@ -60,6 +60,14 @@ def test_the_book_embeds_a_chunk_fonts_once_and_keeps_every_photo(app, tmp_path)
                         files.setdefault(str(descriptor["/FontName"]), set()).add(descriptor.raw_get(key).idnum)
     assert files and all(len(ids) == 1 for ids in files.values())  # one program per face, not one per part
     assert len(_images(reader)) == 3
+    # every page shows its number in the book, and the TOC's numbers are those printed on the parts' first pages
+    texts = [page.extract_text() or "" for page in reader.pages]
+    assert all(f"- {k + 1} -" in text for k, text in enumerate(texts)), texts
+    toc = " ".join(texts[0].split())
+    for o in reader.outline[1:]:
+        first = reader.get_destination_page_number(o) + 1
+        assert f"{o.title} {first}" in toc and f"- {first} -" in texts[first - 1]
+    assert "第 1 页 / 共 2 页" in " ".join(texts[3].split()).replace("第1页/共2页", "第 1 页 / 共 2 页")  # its own
 
 
 def test_a_part_the_byte_reader_refuses_is_merged_by_pypdf(app, tmp_path):

@@ -232,6 +232,9 @@ def _merge_pypdf(title: str, parts: list[Part], paths: list[Path], footer: str) 
     for part, reader, start in zip(parts, readers, starts):
         writer.append(reader, import_outline=False)
         writer.add_outline_item(title=part.title, page_number=start - 1)
+    stamps = PdfReader(io.BytesIO(pdfmerge.stamp_pages(len(writer.pages))))
+    for page, stamp in zip(writer.pages, stamps.pages):  # the book's page numbers, as the byte-level merge stamps
+        page.merge_page(stamp)
     writer.add_metadata({"/Title": title})
     out = io.BytesIO()
     writer.write(out)

@@ -78,4 +78,6 @@ def test_a_part_the_byte_reader_refuses_is_merged_by_pypdf(app, tmp_path):
         book = merge("测试村", [plain, linked], rendered.paths, "东乡")
     text = pdf_text(book)
     assert "第0户" in text and "第1户末尾" in text
-    assert [o.title for o in PdfReader(io.BytesIO(book)).outline] == ["目录", "户0", "户1"]
+    reader = PdfReader(io.BytesIO(book))
+    assert [o.title for o in reader.outline] == ["目录", "户0", "户1"]
+    assert [f"- {k + 1} -" in (page.extract_text() or "") for k, page in enumerate(reader.pages)] == [True] * 3

@@ -29,6 +29,7 @@ _FSYNC_THREADS = 4
 FSYNC_THREAD = "zoufang-fsync"
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
+_pool_lock = threading.Lock()  # request threads (gthread workers) may ask for the pool at the same time
 
 
 def _nothing() -> None:
@@ -49,9 +50,13 @@ def _fsync_fd(fd: int) -> None:
 def _fsync_pool() -> ThreadPoolExecutor:
     """A small thread pool for fsyncs, one per process (gunicorn forks its workers after the app is made)."""
     global _pool, _pool_pid
-    if _pool is None or _pool_pid != os.getpid():
-        _pool, _pool_pid = ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix=FSYNC_THREAD), os.getpid()
-    return _pool
+    pool = _pool
+    if pool is not None and _pool_pid == os.getpid():
+        return pool
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool, _pool_pid = ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix=FSYNC_THREAD), os.getpid()
+        return _pool
 
 
 def _fsync_all(fds: list[int]) -> None:

@@ -12,7 +12,8 @@ is closed).
 - more than ``max_parts`` parts → 400; a truncated or malformed body → 400;
 - no ``xml_submission_file`` part → 400; an instance over ``MAX_XML_BYTES`` → 413;
 - a client that stops sending for ``body_timeout`` seconds → 408 (``RequestTimeout``), instead of
-  holding a gunicorn sync worker until its own --timeout kills it. The timeout is set on the
+  holding a gunicorn worker thread for as long as it keeps the connection open (gthread workers are
+  not killed by --timeout, which is what lets a slow but steady upload finish). The timeout is set on the
   connection's socket (``gunicorn.socket``, or ``werkzeug.socket`` under the dev server) while the
   body is read; like nginx's ``client_body_timeout`` it bounds the wait between two reads.
 """

@@ -1,6 +1,7 @@
-"""A phone that announces a big body and then stops sending, against the production server (gunicorn,
-sync workers): it is answered 408 with an OpenRosa message after ZOUFANG_BODY_TIMEOUT, nothing is
-stored, and the worker is free again — instead of being held until gunicorn's --timeout kills it."""
+"""A phone that announces a big body and then stops sending, against the production server (gunicorn as
+``zoufang serve`` runs it): it is answered 408 with an OpenRosa message after ZOUFANG_BODY_TIMEOUT, nothing
+is stored, and the worker is free again — instead of being held until gunicorn's --timeout kills it. A
+phone on a weak signal that keeps sending, slowly, for longer than that --timeout is stored (201)."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from email.utils import formatdate
 
 import pytest
@@ -29,10 +31,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def gunicorn_server(app, world):
-    """gunicorn (1 sync worker) on the test database and data dir, with a 2 s body timeout."""
-    if shutil.which("gunicorn", path=os.path.dirname(sys.executable)) is None:
+@contextmanager
+def _gunicorn(app, *, timeout: int):
+    """gunicorn as ``zoufang serve`` runs it (1 worker here), on the test database and data dir, with a 2 s
+    body timeout and the given --timeout."""
+    from server.cli import gunicorn_argv
+
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
+    if gunicorn is None:
         pytest.skip("gunicorn is not installed in this environment; the body timeout needs its socket")
     cfg = app.config["ZOUFANG"]
     port = _free_port()
@@ -40,9 +46,8 @@ def gunicorn_server(app, world):
            "ZOUFANG_EXPORTS_DIR": str(cfg.exports_dir), "ZOUFANG_SECRET_KEY": "test-secret",
            "ZOUFANG_ODK_VALIDATE": "off", "ZOUFANG_BODY_TIMEOUT": str(BODY_TIMEOUT),
            "ZOUFANG_SUBMISSION_MAX_BYTES": str(2 * DECLARED)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                             "--timeout", "120", "--no-control-socket", "server.wsgi:app"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    argv = gunicorn_argv(gunicorn, "127.0.0.1", port, workers=1, threads=4, timeout=timeout)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -64,6 +69,12 @@ def gunicorn_server(app, world):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.fixture
+def gunicorn_server(app, world):
+    with _gunicorn(app, timeout=120) as port:
+        yield port
 
 
 def _send_partial(port: int, path: str, head_of_body: bytes) -> bytes:
@@ -138,3 +149,42 @@ def test_body_timeout_setting():
         Config.from_env({"ZOUFANG_BODY_TIMEOUT": "soon"})
     with pytest.raises(ConfigError, match="ZOUFANG_BODY_TIMEOUT"):
         Config.from_env({"ZOUFANG_BODY_TIMEOUT": "0"}).with_overrides({"secret_key": "x"}).finalised()
+
+
+GUNICORN_TIMEOUT = 3
+
+
+@pytest.fixture
+def short_timeout_server(app, world):
+    with _gunicorn(app, timeout=GUNICORN_TIMEOUT) as port:
+        yield port
+
+
+def test_a_slow_phone_that_keeps_sending_for_longer_than_the_worker_timeout_is_stored(short_timeout_server, world,
+                                                                                       stored):
+    """A weak signal: the body trickles in for about three times gunicorn's --timeout, never pausing as long as
+    the body timeout. A sync worker would be killed mid-upload (the phone retries for ever); a gthread
+    worker keeps reporting to the master while its thread reads."""
+    port = short_timeout_server
+    content_type, body = multipart(instance("uuid:slow-steady"), {"p1.jpg": jpeg("p1"), "k1.jpg": jpeg("k1"),
+                                                                 "k2.jpg": jpeg("k2")})
+    headers = (f"POST /key/{world.tokens['cadre_a']}/submission HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+               f"X-OpenRosa-Version: 1.0\r\nDate: {formatdate(usegmt=True)}\r\nContent-Type: {content_type}\r\n"
+               f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    pieces, seconds = 30, 3 * GUNICORN_TIMEOUT
+    size = -(-len(body) // pieces)
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(headers)
+        for k in range(0, len(body), size):
+            sock.sendall(body[k:k + size])
+            time.sleep(seconds / pieces)  # 0.3 s apart: well inside the 2 s body timeout
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert time.monotonic() - started > 2 * GUNICORN_TIMEOUT  # the upload did outlast the worker timeout
+    assert answer, "the server closed the connection without an answer (the worker was killed)"
+    status, _, text = _status_and_message(answer)
+    assert status == 201, text
+    assert stored()[:3] == (1, 1, 3)
+    assert _healthy(port)

@@ -1,5 +1,5 @@
 """Ingest throughput: N 四个一走访 submissions (two ~150 KB JPEGs each) from 16 concurrent clients
-against the production set-up (fresh install, ``zoufang serve`` = gunicorn, 2 workers × 8 threads), then the
+against the production set-up (fresh install, ``zoufang serve`` = gunicorn, 2 sync workers), then the
 same load against bench/baseline_app.py (body → file → fsync → 201) under the same gunicorn.
 
     .venv/bin/python bench/ingest.py [-n 2000] [-c 16] [--db sqlite|postgres|both] [--ref HEAD] [--keep]
@@ -85,7 +85,7 @@ def main() -> int:
 
     failed = False
     print(f"\n== ingest: N={args.n} submissions × (instance + 2 × 150 KB JPEG), {args.concurrency} clients, "
-          f"gunicorn 2 workers × 8 threads ==")
+          f"gunicorn 2 sync workers ==")
     rows = [(f"zoufang {db}", r) for db, (r, _) in ours.items()] + [("baseline (write+fsync)", base)]
     print(f"{'server':<24}{'subs/s':>9}{'p50':>9}{'p95':>9}{'max':>9}{'non-201':>9}")
     for name, r in rows:

@@ -1,6 +1,6 @@
 """Phone refresh latency on a big county: 100,000 households (4 members each), 5,000 cadres with 20
 households each; what one cadre's refresh costs — formList, the 四个一 manifest and its households.csv —
-against the production set-up (fresh install, ``zoufang serve`` = gunicorn, 2 workers × 8 threads).
+against the production set-up (fresh install, ``zoufang serve`` = gunicorn, 2 sync workers).
 
     .venv/bin/python bench/manifest.py [--households 100000] [--cadres 5000] [--samples 300] [--db sqlite|postgres|both]
 

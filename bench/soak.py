@@ -1,5 +1,5 @@
 """Soak: a steady 50 submissions/s (open loop: sends are scheduled at a fixed rate whatever the
-answers) for 5 minutes against the production set-up (fresh install, gunicorn with 2 workers × 8 threads).
+answers) for 5 minutes against the production set-up (fresh install, gunicorn with 2 sync workers).
 
     .venv/bin/python bench/soak.py [--rate 50] [--seconds 300] [--db sqlite|postgres] [--ref HEAD]
 
@@ -64,7 +64,7 @@ def main() -> int:
     from_schedule = [o.lag + o.latency for o in ok]
     late = sum(1 for o in result.outcomes if o.lag > 1.0)
     print(f"\n== soak: {args.rate:g} submissions/s planned for {args.seconds:g} s on {args.db} "
-          f"(2 × 150 KB JPEG each, gunicorn 2 workers × 8 threads) ==")
+          f"(2 × 150 KB JPEG each, gunicorn 2 sync workers) ==")
     print(f"planned {planned}, sent {len(result.outcomes)}, 201/202 {len(ok)} "
           f"= {100 * len(ok) / planned:.2f} % success; non-201/202: {result.non_success() or 0}")
     print(f"achieved rate {result.rate:.1f} submissions/s over {result.elapsed:.1f} s "

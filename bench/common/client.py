@@ -15,7 +15,7 @@ SUCCESS = (201, 202)
 # ---- HTTP ------------------------------------------------------------------------------------------
 
 def post(port: int, path: str, content_type: str, body: bytes, timeout: float = REQUEST_TIMEOUT) -> int:
-    """One Collect-style POST on a fresh connection, as Collect's OkHttp does after a dropped link; the status.
+    """One Collect-style POST on a fresh connection (gunicorn's sync worker closes after each); the status.
     Connection errors and timeouts raise OSError / http.client.HTTPException."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:

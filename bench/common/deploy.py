@@ -1,5 +1,5 @@
 """A production-like installation to measure: fresh data dir and database, ``zoufang init`` +
-``zoufang demo``, cadre1's phone link, ``zoufang serve`` (gunicorn, 2 workers × 8 threads) in its own process
+``zoufang demo``, cadre1's phone link, ``zoufang serve`` (gunicorn, 2 sync workers) in its own process
 group; and the baseline server under the same gunicorn."""
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ class ServerProcess:
 
 class Deployment:
     """A fresh zoufang installation: temp data dir, fresh database, demo county, cadre1's phone link,
-    served by ``zoufang serve`` (gunicorn, 2 workers × 8 threads) on a free port. A context manager that
+    served by ``zoufang serve`` (gunicorn, 2 sync workers) on a free port. A context manager that
     stops the server, drops the PostgreSQL database and removes the data dir on exit."""
 
     def __init__(self, db: str = "sqlite", *, keep: bool = False, extra_env: dict | None = None):
@@ -247,13 +247,11 @@ class Deployment:
 
 
 def baseline_server(tmp: Path) -> ServerProcess:
-    """bench/baseline_app.py under the same gunicorn as ``zoufang serve`` (2 workers × 8 threads, gthread):
-    body → file → fsync → 201."""
+    """bench/baseline_app.py under the same gunicorn, 2 sync workers: body → file → fsync → 201."""
     port = free_port()
     out_dir = tmp / "baseline-bodies"
     out_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BENCH_BASELINE_DIR": str(out_dir)}
-    argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread",
-            "--threads", "8", "--timeout", "120", "--no-control-socket", "--chdir", str(ROOT / "bench"),
-            "baseline_app:app"]
+    argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120",
+            "--no-control-socket", "--chdir", str(ROOT / "bench"), "baseline_app:app"]
     return ServerProcess(argv, env, port, tmp / "baseline.log")

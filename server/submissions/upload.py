@@ -12,8 +12,8 @@ is closed).
 - more than ``max_parts`` parts → 400; a truncated or malformed body → 400;
 - no ``xml_submission_file`` part → 400; an instance over ``MAX_XML_BYTES`` → 413;
 - a client that stops sending for ``body_timeout`` seconds → 408 (``RequestTimeout``), instead of
-  holding a gunicorn worker thread for as long as it keeps the connection open (gthread workers are
-  not killed by --timeout, which is what lets a slow but steady upload finish). The timeout is set on the
+  holding a gunicorn sync worker until its own --timeout kills it; one that keeps sending, however
+  slowly, keeps its worker alive (``server.heartbeat``). The timeout is set on the
   connection's socket (``gunicorn.socket``, or ``werkzeug.socket`` under the dev server) while the
   body is read; like nginx's ``client_body_timeout`` it bounds the wait between two reads.
 """
@@ -29,6 +29,7 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_content_length, get_input_stream
 
+from server import heartbeat
 from server.errors import BadRequest, RequestTimeout, TooLarge
 from server.uploads import human_mb
 
@@ -167,6 +168,7 @@ def _read_parts(body, boundary: bytes, max_parts: int, new_spool: Callable[[], I
     current: _Part | None = None
     while True:
         chunk = body.read(READ_BYTES)
+        heartbeat.beat()  # data is arriving: a gunicorn worker reading a slow upload is not hung
         for event in parser.parse(chunk):
             if isinstance(event, multipart.MultipartSegment):  # the parser refuses part max_parts + 1
                 current = _Part(event.name, event.filename, (event.content_type or "").lower(),

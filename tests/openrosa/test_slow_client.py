@@ -46,7 +46,7 @@ def _gunicorn(app, *, timeout: int):
            "ZOUFANG_EXPORTS_DIR": str(cfg.exports_dir), "ZOUFANG_SECRET_KEY": "test-secret",
            "ZOUFANG_ODK_VALIDATE": "off", "ZOUFANG_BODY_TIMEOUT": str(BODY_TIMEOUT),
            "ZOUFANG_SUBMISSION_MAX_BYTES": str(2 * DECLARED)}
-    argv = gunicorn_argv(gunicorn, "127.0.0.1", port, workers=1, threads=4, timeout=timeout)
+    argv = gunicorn_argv(gunicorn, "127.0.0.1", port, workers=1, timeout=timeout)
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -154,6 +154,19 @@ def test_body_timeout_setting():
 GUNICORN_TIMEOUT = 3
 
 
+def _photo(seed: int) -> bytes:
+    """A photo of a phone's size (~200 KB of noise, as JPEG)."""
+    import io
+    import random
+
+    from PIL import Image
+
+    rnd = random.Random(seed)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (320, 320), rnd.randbytes(320 * 320 * 3)).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
 @pytest.fixture
 def short_timeout_server(app, world):
     with _gunicorn(app, timeout=GUNICORN_TIMEOUT) as port:
@@ -163,11 +176,12 @@ def short_timeout_server(app, world):
 def test_a_slow_phone_that_keeps_sending_for_longer_than_the_worker_timeout_is_stored(short_timeout_server, world,
                                                                                        stored):
     """A weak signal: the body trickles in for about three times gunicorn's --timeout, never pausing as long as
-    the body timeout. A sync worker would be killed mid-upload (the phone retries for ever); a gthread
-    worker keeps reporting to the master while its thread reads."""
+    the body timeout. Without the heartbeat the sync worker is killed mid-upload (and the phone retries for
+    ever); reading the body reports it alive."""
     port = short_timeout_server
-    content_type, body = multipart(instance("uuid:slow-steady"), {"p1.jpg": jpeg("p1"), "k1.jpg": jpeg("k1"),
-                                                                 "k2.jpg": jpeg("k2")})
+    content_type, body = multipart(instance("uuid:slow-steady"), {"p1.jpg": _photo(1), "k1.jpg": _photo(2),
+                                                                 "k2.jpg": _photo(3)})
+    assert len(body) > 4 * 64 * 1024  # phone-sized photos: the body is read 64 KB at a time
     headers = (f"POST /key/{world.tokens['cadre_a']}/submission HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                f"X-OpenRosa-Version: 1.0\r\nDate: {formatdate(usegmt=True)}\r\nContent-Type: {content_type}\r\n"
                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()

@@ -55,9 +55,15 @@ def app(database_url, tmp_path):
         "odk_validate": os.environ.get("ZOUFANG_ODK_VALIDATE", "auto"),
     })
     yield app
+    empty_database(app)
+
+
+def empty_database(app) -> None:
+    """After a test: its visits' evidence checks finish (a check still writing while the tables are emptied
+    deadlocks on PostgreSQL), then every table is emptied."""
     from server.evidence.tasks import wait_for_checks
 
-    wait_for_checks(app, timeout=60)  # no check of this test's visits may still run when the next test starts
+    assert wait_for_checks(app, timeout=60), "the evidence checks of this test's visits did not finish"
     engine = app.extensions["zoufang_engine"]
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from server import create_app
-from server.models import metadata
+from tests.conftest import empty_database
 
 DATA = Path(__file__).parent / "data"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
@@ -116,11 +116,7 @@ def app(database_url, tmp_path, request):
         "odk_validate": marker.args[0] if marker else "off",
     })
     yield app
-    engine = app.extensions["zoufang_engine"]
-    with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-    engine.dispose()
+    empty_database(app)
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from server.accounts.permissions import SYSTEM
 from server.accounts.phones import issue_phone_token
 from server.db import get_session, unit_of_work
 from server.forms import service as forms
-from server.models import metadata
 from server.submissions.models import Submission, SubmissionAttachment, SubmissionVersion
+from tests.conftest import empty_database
 from tests.forms.conftest import xlsform
 
 RESPONSE_NS = "{http://openrosa.org/http/response}"
@@ -139,10 +139,7 @@ def app(database_url, tmp_path):
                       "secret_key": "test-secret", "testing": True, "odk_validate": "off",
                       "submission_max_bytes": LIMIT})
     yield app
-    with app.extensions["zoufang_engine"].begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-    app.extensions["zoufang_engine"].dispose()
+    empty_database(app)
 
 
 def _user(username):

@@ -14,8 +14,7 @@ from server.accounts.permissions import SYSTEM
 from server.accounts.phones import issue_phone_token, revoke_phone_token
 from server.db import get_session, unit_of_work
 from server.forms import service as forms
-from server.models import metadata
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, empty_database
 from tests.forms.conftest import PNG, xlsform
 from tests.openrosa.collect_client import CollectClient
 
@@ -30,10 +29,7 @@ def app(database_url, tmp_path):
     app = create_app({"database_url": database_url, "data_dir": tmp_path / "data", "exports_dir": tmp_path / "exports",
                       "secret_key": "test-secret", "testing": True, "odk_validate": "off"})
     yield app
-    with app.extensions["zoufang_engine"].begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-    app.extensions["zoufang_engine"].dispose()
+    empty_database(app)
 
 
 def _user(username):

@@ -11,9 +11,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from server import create_app
-from server.models import metadata
 from server.storage.local import LocalBlobStore
 from server.storage.s3 import S3BlobStore
+from tests.conftest import empty_database
 
 REGION = "us-east-1"
 
@@ -88,11 +88,7 @@ def s3_app(database_url, tmp_path, s3_url):
         "storage_url": s3_url("blobs"),
     })
     yield app
-    engine = app.extensions["zoufang_engine"]
-    with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-    engine.dispose()
+    empty_database(app)
 
 
 def free_port() -> int:

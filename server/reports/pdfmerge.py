@@ -249,31 +249,12 @@ def _stamp_stream(number: int, page_head: bytes) -> bytes:
 
 
 def stamp_pages(count: int, media_box: bytes = b"[0 0 595.275591 841.889764]") -> bytes:
-    """A PDF of ``count`` pages that show only their numbers, as ``concatenate(number_pages=True)`` stamps
-    them: laid over a book's pages where pypdf assembles it."""
-    font = 3
-    objects = {1: None, 2: b"<</Type /Catalog/Pages 1 0 R>>",
-               font: b"<</Type /Font/Subtype /Type1/BaseFont /Helvetica/Encoding /WinAnsiEncoding>>"}
-    kids = []
+    """A PDF of ``count`` blank pages stamped with their numbers by ``concatenate``: laid over a book's pages
+    where pypdf assembles it."""
+    objects = {1: Obj(b"<</Type /Pages>>"), 2: Obj(b"<<>>"), 3: Obj(b"<</Length 0>>", b"")}
     for k in range(count):
-        page, content = 4 + 2 * k, 5 + 2 * k
-        head = b"<</Type /Page/Parent 1 0 R/MediaBox %s/Resources <</Font <</%s %d 0 R>>>>/Contents %d 0 R>>" % (
-            media_box, STAMP_FONT, font, content)
-        objects[page], objects[content] = head, _stamp_stream(k + 1, head)
-        kids.append(b"%d 0 R" % page)
-    objects[1] = b"<</Type /Pages/Kids [%s]/Count %d>>" % (b" ".join(kids), count)
-    out, offsets = [b"%PDF-1.7\n"], {}
-    position = len(out[0])
-    for num in sorted(objects):
-        chunk = b"%d 0 obj\n%s\nendobj\n" % (num, objects[num])
-        offsets[num] = position
-        out.append(chunk)
-        position += len(chunk)
-    size = max(objects) + 1
-    out += [b"xref\n0 %d\n" % size, b"0000000000 65535 f \n"]
-    out += [b"%010d 00000 n \n" % offsets[n] for n in range(1, size)]
-    out.append(b"trailer\n<</Size %d/Root 2 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (size, position))
-    return b"".join(out)
+        objects[4 + k] = Obj(b"<</Type /Page/Parent 1 0 R/MediaBox %s/Resources 2 0 R/Contents 3 0 R>>" % media_box)
+    return concatenate([PdfParts(objects, list(range(4, 4 + count)), 1)], [], "", number_pages=True)
 
 
 def _stamp_fonts(doc: PdfParts) -> tuple[set[int], set[int]]:

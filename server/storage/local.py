@@ -29,7 +29,7 @@ _FSYNC_THREADS = 4
 FSYNC_THREAD = "zoufang-fsync"
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
-_pool_lock = threading.Lock()  # request threads (gthread workers) may ask for the pool at the same time
+_pool_lock = threading.Lock()  # threads (the dev server's requests, jobs) may ask for the pool at the same time
 
 
 def _nothing() -> None:

@@ -1,6 +1,8 @@
 """Driving ODK Web Forms in Playwright: open a form on a phone link, answer 五净一有一整齐."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.test_submissions_phone import png
 
 ITEMS = ("门窗净", "卧室净", "厨房净", "个人卫生净", "宅前宅后净", "一有:基本生活用品齐全", "一整齐:院内摆设整齐有序")
@@ -45,6 +47,10 @@ def fill_living_environment(page, household: str, *, skip: str | None = None) ->
     for n in range(files.count()):
         files.nth(n).set_input_files(files=[{"name": f"photo{n}.png", "mimeType": "image/png",
                                              "buffer": png(64, 48, (20 * n, 120, 60))}])
+    # Web Forms shrinks each photo asynchronously and only then sets the answer: on a busy machine a Send
+    # clicked before that finds the photo questions empty and stops at "required", without any POST.
+    expect(page.locator(".preview-captured-image")).to_have_count(
+        page.locator(".choose-image-button").count(), timeout=60_000)
     page.get_by_label("签字人姓名").fill("王一")
 
 

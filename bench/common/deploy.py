@@ -246,12 +246,21 @@ class Deployment:
         return form
 
 
-def baseline_server(tmp: Path) -> ServerProcess:
-    """bench/baseline_app.py under the same gunicorn, 2 sync workers: body → file → fsync → 201."""
+def _bench_app_server(tmp: Path, app: str, env: dict, log_name: str) -> ServerProcess:
+    """A WSGI app of bench/ under the same gunicorn as ``zoufang serve``'s: 2 sync workers."""
     port = free_port()
+    argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120",
+            "--no-control-socket", "--chdir", str(ROOT / "bench"), app]
+    return ServerProcess(argv, {**os.environ, **tree_env(), **env}, port, tmp / log_name)
+
+
+def baseline_server(tmp: Path) -> ServerProcess:
+    """bench/baseline_app.py: body → file → fsync → 201."""
     out_dir = tmp / "baseline-bodies"
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BENCH_BASELINE_DIR": str(out_dir)}
-    argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120",
-            "--no-control-socket", "--chdir", str(ROOT / "bench"), "baseline_app:app"]
-    return ServerProcess(argv, env, port, tmp / "baseline.log")
+    return _bench_app_server(tmp, "baseline_app:app", {"BENCH_BASELINE_DIR": str(out_dir)}, "baseline.log")
+
+
+def floor_server(tmp: Path) -> ServerProcess:
+    """bench/floor_app.py: our multipart reader into the blob store, fsync'd, → 201 (no database)."""
+    return _bench_app_server(tmp, "floor_app:app", {"BENCH_FLOOR_DIR": str(tmp / "floor-blobs")}, "floor.log")

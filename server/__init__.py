@@ -47,4 +47,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from server.cli import register_cli
 
     register_cli(app)
+    if cfg.proxy_hops:  # behind nginx: the client's address, scheme and host come from the proxies' headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.proxy_hops, x_proto=cfg.proxy_hops, x_host=cfg.proxy_hops)
     return app

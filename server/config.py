@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+MAX_PROXY_HOPS = 5
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +41,9 @@ class Config:
     # "auto": run ODK Validate when java is on PATH; "on": require it; "off": never.
     odk_validate: str = "auto"
     login_rate_limit: str = "5 per minute"
+    # Reverse proxies (nginx…) in front of the server that set X-Forwarded-For/-Proto/-Host: 0 = none, and
+    # those headers are ignored (a client could forge them); N = trust the last N hops (werkzeug's ProxyFix).
+    proxy_hops: int = 0
     default_locale: str = "zh"
     testing: bool = False
     extra: dict = field(default_factory=dict)
@@ -65,6 +69,8 @@ class Config:
                                                          env["ZOUFANG_SUBMISSION_MAX_BYTES"]))
         if "ZOUFANG_IMPORT_MAX_BYTES" in env:
             cfg = replace(cfg, import_max_bytes=_int("ZOUFANG_IMPORT_MAX_BYTES", env["ZOUFANG_IMPORT_MAX_BYTES"]))
+        if "ZOUFANG_PROXY_HOPS" in env:
+            cfg = replace(cfg, proxy_hops=_int("ZOUFANG_PROXY_HOPS", env["ZOUFANG_PROXY_HOPS"]))
         if "ZOUFANG_BODY_TIMEOUT" in env:
             cfg = replace(cfg, body_timeout=_int("ZOUFANG_BODY_TIMEOUT", env["ZOUFANG_BODY_TIMEOUT"]))
         return cfg
@@ -97,6 +103,9 @@ class Config:
             raise ConfigError("ZOUFANG_SUBMISSION_MAX_BYTES 至少 1 MB / must be at least 1 MB")
         if cfg.body_timeout < 1:
             raise ConfigError("ZOUFANG_BODY_TIMEOUT 至少 1 秒 / must be at least 1 second")
+        if not 0 <= cfg.proxy_hops <= MAX_PROXY_HOPS:
+            raise ConfigError(f"ZOUFANG_PROXY_HOPS 必须在 0 到 {MAX_PROXY_HOPS} 之间（服务器前面的反向代理层数）"
+                              f" / must be 0–{MAX_PROXY_HOPS}: the number of reverse proxies in front of the server")
         if cfg.redis_url and not cfg.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError("REDIS_URL 必须以 redis:// 开头 / REDIS_URL must start with redis://")
         if not cfg.secret_key:

@@ -13,9 +13,11 @@ from server.db import get_session
 
 
 def client_ip() -> str | None:
+    """The peer's address; behind trusted proxies (ZOUFANG_PROXY_HOPS) ProxyFix has already put the client's
+    there. A bare X-Forwarded-For is never read: any client could write one."""
     if not has_request_context():
         return "cli"
-    return request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip() or None
+    return request.remote_addr or None
 
 
 def record_event(action: str, *, actor=None, actor_name: str | None = None, target: str | None = None,

@@ -10,6 +10,7 @@ def test_environment_overrides_defaults(tmp_path):
     assert cfg.odk_validate == "off"
     assert (tmp_path / "secret_key").exists()
     assert Config.from_env({"ZOUFANG_IMPORT_MAX_BYTES": "123456789"}).import_max_bytes == 123456789
+    assert Config.from_env({"ZOUFANG_PROXY_HOPS": "1"}).proxy_hops == 1 and Config().proxy_hops == 0
 
 
 def test_postgres_urls_use_psycopg(tmp_path):
@@ -23,6 +24,9 @@ def test_postgres_urls_use_psycopg(tmp_path):
     ({"REDIS_URL": "http://x"}, "REDIS_URL"),
     ({"ZOUFANG_XLSFORM_MAX_BYTES": "ten"}, "ZOUFANG_XLSFORM_MAX_BYTES"),
     ({"ZOUFANG_IMPORT_MAX_BYTES": "big"}, "ZOUFANG_IMPORT_MAX_BYTES"),
+    ({"ZOUFANG_PROXY_HOPS": "nginx"}, "ZOUFANG_PROXY_HOPS"),
+    ({"ZOUFANG_PROXY_HOPS": "9"}, "ZOUFANG_PROXY_HOPS"),
+    ({"ZOUFANG_PROXY_HOPS": "-1"}, "ZOUFANG_PROXY_HOPS"),
 ])
 def test_bad_settings_stop_with_a_message_naming_them(tmp_path, env, fragment):
     with pytest.raises(ConfigError, match=fragment):

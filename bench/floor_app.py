@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from baseline_app import BODY
 from flask import Flask, Response, request
 
+from server.config import Config
 from server.storage.local import LocalBlobStore
 from server.submissions.upload import read_submission
 
-MAX_BYTES = 100 * 1024 * 1024
-BODY = ('<OpenRosaResponse xmlns="http://openrosa.org/http/response"><message nature="submit_success">'
-        "走访记录已提交成功</message></OpenRosaResponse>")
+MAX_BYTES = Config().submission_max_bytes  # the server's default limit
 
 app = Flask(__name__)
 store = LocalBlobStore(Path(os.environ.get("BENCH_FLOOR_DIR", "/tmp/zoufang-floor-blobs")))
